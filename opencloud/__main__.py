@@ -1,0 +1,5 @@
+"""python -m opencloud runs the command-line interface."""
+
+from opencloud.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Settings: the typed schema and (protected) the loader."""

@@ -1,0 +1,1 @@
+"""The innermost layer: errors, ids and path rules. Imports nothing else of ours."""

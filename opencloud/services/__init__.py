@@ -1,0 +1,1 @@
+"""Business logic: synchronous, framework-free, reached by the API adapters."""

@@ -1,0 +1,1 @@
+"""Typed events and the bus that carries them."""
