@@ -1,0 +1,1 @@
+"""opencloud's posix driver: a plain tree, metadata in ``user.oc.*`` extended attributes."""

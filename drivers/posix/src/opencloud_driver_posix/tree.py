@@ -1,0 +1,242 @@
+"""The shared context of every posix operation: where a ref lives on disk, how a
+node's record is read (assimilating what other programs put there), and how
+changes propagate to the space root.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as statmod
+import uuid
+
+from opencloud.core import errors
+from opencloud.core.ids import NodeId, SpaceId, new_node_id
+from opencloud.core.paths import base_name, join_path, normalize_path, parent_path, split_path
+from opencloud.storage.types import NodeInfo, Ref
+from opencloud_driver_posix import checksums
+from opencloud_driver_posix.attrs import (
+    NodeAttrs,
+    next_tmtime,
+    read_node,
+    to_info,
+    write_node,
+)
+from opencloud_driver_posix.errnos import os_errors
+from opencloud_driver_posix.index import NodeIndex
+from opencloud_driver_posix.layout import Layout, tmp_dir
+from opencloud_driver_posix.locks import NodeLocks
+from opencloud_driver_posix.options import PosixOptions
+
+
+class Located:
+    """A ref resolved to disk: ``abs`` is the absolute path (str, byte-exact names)."""
+
+    __slots__ = ("abs", "path", "space", "space_dir")
+
+    def __init__(self, space: SpaceId, space_dir: str, path: str) -> None:
+        self.space = space
+        self.space_dir = space_dir
+        self.path = path
+        self.abs = space_dir if path == "/" else space_dir + path
+
+    def child(self, name: str) -> Located:
+        return Located(self.space, self.space_dir, join_path(self.path, name))
+
+    def parent(self) -> Located:
+        return Located(self.space, self.space_dir, parent_path(self.path))
+
+    @property
+    def name(self) -> str:
+        return base_name(self.path)
+
+
+class Tree:
+    def __init__(self, layout: Layout, options: PosixOptions) -> None:
+        self.layout = layout
+        self.options = options
+        self.index = NodeIndex()
+        self.locks = NodeLocks()
+
+    # ---- locating
+    def space_dir(self, space: str) -> str:
+        found = self.index.spaces.get(space)
+        if found is None:
+            raise errors.NotFound(f"space {space} not found")
+        return found
+
+    def locate(self, ref: Ref) -> Located:
+        """Resolve a ref, refusing bad names and any path through a symlink.
+
+        Intermediate folders are checked with ``lstat``: the kernel would follow a
+        symlink another program put in the tree, and that must never lead a client
+        outside its space.
+        """
+        names = split_path(ref.path)
+        where = Located(ref.space, self.space_dir(ref.space), "/" + "/".join(names))
+        current = where.space_dir
+        for name in names[:-1]:
+            current = os.path.join(current, name)
+            try:
+                st = os.lstat(current)
+            except FileNotFoundError:
+                raise errors.Conflict(f"{parent_path(where.path)}: parent folder not found") from None
+            except NotADirectoryError:
+                raise errors.Conflict(f"{where.path}: a parent is not a folder") from None
+            if not statmod.S_ISDIR(st.st_mode):
+                raise errors.Conflict(f"{where.path}: a parent is not a folder")
+        return where
+
+    # ---- reading records
+    def lstat(self, where: Located) -> os.stat_result:
+        """lstat of a regular file or folder; anything else counts as not found."""
+        with os_errors(where.path):
+            st = os.lstat(where.abs)
+        if not (statmod.S_ISDIR(st.st_mode) or statmod.S_ISREG(st.st_mode)):
+            raise errors.NotFound(f"{where.path}: not found")
+        return st
+
+    def record(self, where: Located, st: os.stat_result) -> NodeAttrs:
+        """The node record at ``where``, assimilating the entry if it has none."""
+        with os_errors(where.path):
+            attrs = read_node(where.abs)
+        if attrs is None or attrs.spaceid != where.space:
+            attrs = self.assimilate(where, st)
+        return attrs
+
+    def node(self, where: Located) -> tuple[NodeAttrs, os.stat_result]:
+        st = self.lstat(where)
+        return self.record(where, st), st
+
+    def info(self, where: Located, attrs: NodeAttrs, st: os.stat_result) -> NodeInfo:
+        return to_info(attrs, st, path=where.path, name=where.name)
+
+    def stat(self, where: Located) -> NodeInfo:
+        attrs, st = self.node(where)
+        return self.info(where, attrs, st)
+
+    def folder(self, where: Located) -> tuple[NodeAttrs, os.stat_result]:
+        """The record of a folder that must exist (Conflict when missing: a parent)."""
+        try:
+            attrs, st = self.node(where)
+        except errors.NotFound:
+            raise errors.Conflict(f"{where.path}: parent folder not found") from None
+        if not statmod.S_ISDIR(st.st_mode):
+            raise errors.Conflict(f"{where.path}: not a folder")
+        return attrs, st
+
+    # ---- assimilation of entries made by other programs
+    def assimilate(self, where: Located, st: os.stat_result) -> NodeAttrs:
+        """Give an entry without a record (or with another space's) a new id and
+        record, under its parent's lock. Folders are assimilated recursively."""
+        if where.path == "/":
+            raise errors.StorageUnavailable(f"space root {where.space_dir} has no record")
+        parent_where = where.parent()
+        parent_attrs, _ = self.folder(parent_where)
+        with self.locks(parent_attrs.id):
+            current = read_node(where.abs)
+            if current is not None and current.spaceid == where.space:
+                return current  # another thread won
+            attrs, size = self._assimilate_one(where, parent_attrs.id, st)
+        self.propagate(parent_where, size)
+        return attrs
+
+    def _assimilate_one(
+        self, where: Located, parent_id: str, st: os.stat_result
+    ) -> tuple[NodeAttrs, int]:
+        """Record one new entry (and, for a folder, everything in it). Returns the
+        record and the bytes it adds to its parent. No propagation."""
+        node = new_node_id()
+        if statmod.S_ISDIR(st.st_mode):
+            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=where.space,
+                              tmtime=next_tmtime(st.st_mtime_ns))
+            total = 0
+            with os.scandir(where.abs) as entries:
+                for entry in entries:
+                    child_st = entry.stat(follow_symlinks=False)
+                    if not (statmod.S_ISDIR(child_st.st_mode) or statmod.S_ISREG(child_st.st_mode)):
+                        continue
+                    child, size = self._assimilate_one(where.child(entry.name), node, child_st)
+                    total += size
+            attrs.treesize = total
+            write_node(where.abs, attrs)
+            self.index.add(node, parent_id, where.name)
+            return attrs, total
+        attrs = self.file_record(where.abs, node, parent_id, where.space)
+        self.index.add(node, parent_id, where.name)
+        return attrs, attrs.blobsize
+
+    def file_record(self, abs_path: str, node: str, parent_id: str, space: str) -> NodeAttrs:
+        """Checksum a file in place and write its record (keeping its id)."""
+        fd = os.open(abs_path, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            sums = checksums.hash_fd(fd)
+            st = os.fstat(fd)
+            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=space, mtime=st.st_mtime_ns,
+                              blobsize=st.st_size, ino=st.st_ino, **sums)
+            write_node(fd, attrs)
+        finally:
+            os.close(fd)
+        return attrs
+
+    # ---- propagation
+    def propagate(self, start: Located, size_diff: int) -> None:
+        """Update tree mtime and tree size of ``start`` and every ancestor up to
+        the space root, one level at a time, each under its own lock.
+
+        A folder that vanished meanwhile ends the walk: the next scan repairs what
+        is above it (there is no cross-folder transaction, as in OpenCloud).
+        """
+        where: Located | None = start
+        while where is not None:
+            try:
+                attrs = read_node(where.abs)
+                if attrs is None:
+                    return
+                with self.locks(attrs.id):
+                    attrs = read_node(where.abs)
+                    if attrs is None:
+                        return
+                    attrs.tmtime = next_tmtime(attrs.tmtime)
+                    attrs.treesize = max(0, attrs.treesize + size_diff)
+                    write_node(where.abs, attrs)
+            except FileNotFoundError:
+                return
+            where = None if where.path == "/" else where.parent()
+
+    # ---- staging
+    def temp_path(self, space_dir: str) -> str:
+        return os.path.join(tmp_dir(space_dir), uuid.uuid4().hex)
+
+    def ref_of(self, space: SpaceId, node: NodeId) -> Ref | None:
+        found = self.index.resolve(node)
+        if found is None or found[0] != space:
+            return None
+        return Ref(space, normalize_path(found[1]))
+
+
+def disk_free(path: str) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def check_quota(tree: Tree, where: Located, adding: int) -> None:
+    """Raise QuotaExceeded if ``adding`` more bytes would exceed the space's quota
+    or the free disk. ``adding`` may be negative (an overwrite with less)."""
+    if adding <= 0:
+        return
+    from opencloud_driver_posix.attrs import read_space  # noqa: PLC0415 - avoid a cycle
+
+    space_attrs = read_space(where.space_dir)
+    root = read_node(where.space_dir)
+    if space_attrs is not None and space_attrs.quota > 0 and root is not None:
+        if root.treesize + adding > space_attrs.quota:
+            left = max(0, space_attrs.quota - root.treesize)
+            raise errors.QuotaExceeded(
+                f"space {space_attrs.name!r} ({where.space}) is over its quota: "
+                f"{adding} bytes needed, {left} left of {space_attrs.quota}",
+                space=where.space,
+            )
+    if adding > disk_free(where.space_dir):
+        raise errors.QuotaExceeded(
+            f"not enough free disk for space {where.space}", space=where.space
+        )
