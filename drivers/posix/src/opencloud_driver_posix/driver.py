@@ -62,7 +62,8 @@ class PosixDriver:
         self._lock_fd = os.open(self.layout.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
         self.tree = Tree(self.layout, options)
-        self._scan_lock = threading.Lock()
+        self.scan_lock = threading.Lock()
+        self.started_ns = time.time_ns()
         self._closed = False
         self.tree.index.load(self.layout.index_file)
         scanner.register_spaces(self.tree)
@@ -189,7 +190,7 @@ class PosixDriver:
         This is what makes the index complete after a crash or a first start;
         concurrent callers wait for the one scan in progress.
         """
-        with self._scan_lock:
+        with self.scan_lock:
             if self.tree.index.scanned:
                 return False
             for _ in scanner.full_scan(self.tree):

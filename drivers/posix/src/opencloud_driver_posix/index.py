@@ -37,6 +37,7 @@ class NodeIndex:
         self._nodes: dict[str, tuple[str, str]] = {}
         self._children: dict[str, dict[str, str]] = {}
         self.scanned = False  # a full scan has run in this process
+        self._tracking: set[str] | None = None
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -61,6 +62,8 @@ class NodeIndex:
                     del siblings[old[1]]
             self._nodes[node] = (parent, name)
             self._children.setdefault(parent, {})[name] = node
+            if self._tracking is not None:
+                self._tracking.add(node)
 
     def remove(self, node: str) -> None:
         """Forget ``node`` (its descendants become unreachable until it returns)."""
@@ -70,6 +73,21 @@ class NodeIndex:
                 siblings = self._children.get(old[0])
                 if siblings is not None and siblings.get(old[1]) == node:
                     del siblings[old[1]]
+
+    def begin_tracking(self) -> None:
+        """Remember every node added from now on (a scan must not forget nodes
+        the server created while it walked)."""
+        with self._lock:
+            self._tracking = set()
+
+    def tracked(self) -> set[str]:
+        with self._lock:
+            return set(self._tracking or ())
+
+    def end_tracking(self) -> set[str]:
+        with self._lock:
+            found, self._tracking = self._tracking or set(), None
+            return found
 
     def get(self, node: str) -> tuple[str, str] | None:
         return self._nodes.get(node)

@@ -9,6 +9,8 @@ import os
 import stat as statmod
 import uuid
 
+import msgspec
+
 from opencloud.core import errors
 from opencloud.core.ids import NodeId, SpaceId, new_node_id
 from opencloud.core.paths import base_name, join_path, normalize_path, parent_path, split_path
@@ -16,6 +18,7 @@ from opencloud.storage.types import NodeInfo, Ref
 from opencloud_driver_posix import checksums
 from opencloud_driver_posix.attrs import (
     NodeAttrs,
+    content_changed,
     next_tmtime,
     read_node,
     to_info,
@@ -48,6 +51,18 @@ class Located:
     @property
     def name(self) -> str:
         return base_name(self.path)
+
+
+class Adopted:
+    """What ``Tree.adopt`` recorded: the top record, its size, and every node
+    recorded (top first), for the changes a watcher reports."""
+
+    __slots__ = ("attrs", "created", "size")
+
+    def __init__(self) -> None:
+        self.attrs = NodeAttrs(id="", spaceid="")
+        self.size = 0
+        self.created: list[tuple[Located, NodeAttrs]] = []
 
 
 class Tree:
@@ -143,27 +158,52 @@ class Tree:
     def _assimilate_one(
         self, where: Located, parent_id: str, st: os.stat_result
     ) -> tuple[NodeAttrs, int]:
-        """Record one new entry (and, for a folder, everything in it). Returns the
-        record and the bytes it adds to its parent. No propagation."""
-        node = new_node_id()
+        adopted = self.adopt(where, parent_id, st, new_ids=True)
+        return adopted.attrs, adopted.size
+
+    def adopt(
+        self, where: Located, parent_id: str, st: os.stat_result, *, new_ids: bool
+    ) -> Adopted:
+        """Record an entry found on disk, and everything below it if a folder.
+
+        Each node keeps the id its record carries unless ``new_ids`` (a copy made
+        by another program: the copy must not share the original's ids) or it has
+        no record of this space. Checksums are recomputed only for files whose
+        content no longer matches their record. Every node is indexed; nothing is
+        propagated (the caller adds ``size`` to the parent).
+        """
+        record = read_node(where.abs)
+        usable = record is not None and record.spaceid == where.space
+        node = record.id if usable and not new_ids and record is not None else new_node_id()
+        adopted = Adopted()
         if statmod.S_ISDIR(st.st_mode):
-            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=where.space,
-                              tmtime=next_tmtime(st.st_mtime_ns))
             total = 0
             with os.scandir(where.abs) as entries:
                 for entry in entries:
                     child_st = entry.stat(follow_symlinks=False)
                     if not (statmod.S_ISDIR(child_st.st_mode) or statmod.S_ISREG(child_st.st_mode)):
                         continue
-                    child, size = self._assimilate_one(where.child(entry.name), node, child_st)
-                    total += size
-            attrs.treesize = total
+                    child = self.adopt(where.child(entry.name), node, child_st, new_ids=new_ids)
+                    total += child.size
+                    adopted.created += child.created
+            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=where.space,
+                              tmtime=next_tmtime(record.tmtime if usable and record else 0),
+                              treesize=total)
+            if usable and record is not None:
+                attrs.offloaded = record.offloaded
             write_node(where.abs, attrs)
-            self.index.add(node, parent_id, where.name)
-            return attrs, total
-        attrs = self.file_record(where.abs, node, parent_id, where.space)
+        elif usable and record is not None and not content_changed(record, st):
+            attrs = msgspec.structs.replace(record, id=node, parentid=parent_id, ino=st.st_ino)
+            write_node(where.abs, attrs)
+            total = attrs.blobsize
+        else:
+            attrs = self.file_record(where.abs, node, parent_id, where.space)
+            total = attrs.blobsize
         self.index.add(node, parent_id, where.name)
-        return attrs, attrs.blobsize
+        adopted.attrs = attrs
+        adopted.size = total
+        adopted.created.insert(0, (where, attrs))
+        return adopted
 
     def file_record(self, abs_path: str, node: str, parent_id: str, space: str) -> NodeAttrs:
         """Checksum a file in place and write its record (keeping its id)."""
