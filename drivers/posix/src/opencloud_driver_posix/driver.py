@@ -59,8 +59,8 @@ class PosixDriver:
         with os_errors(f"storage root {self.layout.root}"):
             self.layout.ensure()
         self._check_xattrs()
-        self._lock_fd = os.open(self.layout.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
+        self.lock_fd = os.open(self.layout.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.lock_fd, fcntl.LOCK_SH)
         self.tree = Tree(self.layout, options)
         self.scan_lock = threading.Lock()
         self.started_ns = time.time_ns()
@@ -96,7 +96,7 @@ class PosixDriver:
                 self.tree.index.save(self.layout.index_file)
             except OSError:
                 pass  # derived data: the next start rebuilds it
-        os.close(self._lock_fd)
+        os.close(self.lock_fd)
 
     # ---------------------------------------------------------------- spaces
     def create_space(
@@ -116,7 +116,7 @@ class PosixDriver:
         with os_errors(f"space {space}"):
             os.mkdir(space_dir, 0o750)
             ensure_space_dirs(space_dir)
-            write_node(space_dir, NodeAttrs(id=space, spaceid=space,
+            write_node(space_dir, NodeAttrs(id=space, spaceid=space, ino=os.lstat(space_dir).st_ino,
                                             tmtime=time.time_ns()))
             write_space(space_dir, SpaceAttrs(kind=kind, name=name, owner=owner,
                                               quota=quota_bytes))
@@ -239,11 +239,11 @@ class PosixDriver:
         with self.tree.locks(parent_attrs.id), os_errors(where.path):
             node = new_node_id()
             os.mkdir(where.abs)
+            st = os.lstat(where.abs)
             attrs = NodeAttrs(id=node, parentid=parent_attrs.id, spaceid=where.space,
-                              tmtime=time.time_ns())
+                              ino=st.st_ino, tmtime=time.time_ns())
             write_node(where.abs, attrs)
             self.tree.index.add(node, parent_attrs.id, where.name)
-            st = os.lstat(where.abs)
         self.tree.propagate(parent, 0)
         return self.tree.info(where, attrs, st)
 

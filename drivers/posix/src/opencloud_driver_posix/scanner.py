@@ -122,6 +122,10 @@ class FullScan:
         self._suspects: list[_Suspect] = []
         self._before = NodeIndex()
 
+    def seen_ids(self) -> set[str]:
+        """Every id found in the tree by this scan."""
+        return set(self._seen)
+
     def finding(self, code: str, path: str, message: str, severity: str = "error") -> None:
         if self._report is not None:
             self._report(Finding(code=code, path=path, message=message,

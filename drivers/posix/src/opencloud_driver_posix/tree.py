@@ -186,7 +186,7 @@ class Tree:
                     child = self.adopt(where.child(entry.name), node, child_st, new_ids=new_ids)
                     total += child.size
                     adopted.created += child.created
-            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=where.space,
+            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=where.space, ino=st.st_ino,
                               tmtime=next_tmtime(record.tmtime if usable and record else 0),
                               treesize=total)
             if usable and record is not None:
