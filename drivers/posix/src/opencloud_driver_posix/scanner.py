@@ -250,12 +250,13 @@ class FullScan:
                 record = msgspec.structs.replace(record, id=new, parentid=parent_id,
                                                  ino=suspect.st.st_ino)
                 write_node(where.abs, record)
-                for name, _st in _entries(where) if statmod.S_ISDIR(suspect.st.st_mode) else []:
+                for name, child_st in _entries(where) if statmod.S_ISDIR(suspect.st.st_mode) else []:
                     child = read_node(os.path.join(where.abs, name))
                     if child is not None:
                         child.parentid = new
                         write_node(os.path.join(where.abs, name), child)
-                        tree.index.add(child.id, new, name)
+                        if child.ino == child_st.st_ino:  # suspects are decided in their turn
+                            tree.index.add(child.id, new, name)
                 tree.index.add(new, parent_id, where.name)
                 self._seen.add(new)
                 yield _created(where, record)
