@@ -138,7 +138,9 @@ def _set(raw: dict[str, Any], keys: tuple[str, ...], value: str) -> None:
 
 
 def _note_origin(
-    raw: Mapping[str, Any], prefix: tuple[str, ...], source: str,
+    raw: Mapping[str, Any],
+    prefix: tuple[str, ...],
+    source: str,
     origin: dict[tuple[str, ...], str],
 ) -> None:
     for key, value in raw.items():

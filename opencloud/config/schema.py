@@ -21,18 +21,24 @@ class HttpSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     )
     tls: Annotated[
         bool,
-        Meta(description="serve HTTPS with the certificate below; false for plain HTTP behind "
-             "a TLS-terminating reverse proxy (PROXY_TLS)"),
+        Meta(
+            description="serve HTTPS with the certificate below; false for plain HTTP behind "
+            "a TLS-terminating reverse proxy (PROXY_TLS)"
+        ),
     ] = True
     tls_cert: Annotated[
         str,
-        Meta(description="PEM certificate; empty means server.crt in the config directory "
-             "(PROXY_TRANSPORT_TLS_CERT)"),
+        Meta(
+            description="PEM certificate; empty means server.crt in the config directory "
+            "(PROXY_TRANSPORT_TLS_CERT)"
+        ),
     ] = ""
     tls_key: Annotated[
         str,
-        Meta(description="PEM private key; empty means server.key in the config directory "
-             "(PROXY_TRANSPORT_TLS_KEY)"),
+        Meta(
+            description="PEM private key; empty means server.key in the config directory "
+            "(PROXY_TRANSPORT_TLS_KEY)"
+        ),
     ] = ""
     shutdown_timeout: Annotated[
         float, Meta(ge=0, description="seconds open requests get to finish on SIGTERM")
@@ -47,13 +53,17 @@ class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     ] = "posix"
     storage_id: Annotated[
         str,
-        Meta(description="id of this storage in every file id (storage$space!node); generated "
-             "by init, never change it afterwards (STORAGE_USERS_MOUNT_ID)"),
+        Meta(
+            description="id of this storage in every file id (storage$space!node); generated "
+            "by init, never change it afterwards (STORAGE_USERS_MOUNT_ID)"
+        ),
     ] = ""
     options: Annotated[
         dict[str, object],
-        Meta(description="options handed to the driver; see docs/configuration.md for each "
-             "driver's own (e.g. STORAGE_USERS_POSIX_ROOT sets options.root)"),
+        Meta(
+            description="options handed to the driver; see docs/configuration.md for each "
+            "driver's own (e.g. STORAGE_USERS_POSIX_ROOT sets options.root)"
+        ),
     ] = {}
 
 
@@ -88,13 +98,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         Literal["debug", "info", "warn", "error"],
         Meta(description="log verbosity (OC_LOG_LEVEL)"),
     ] = "info"
-    url: Annotated[
-        str, Meta(description="the public URL users reach the server at (OC_URL)")
-    ] = "https://localhost:9200"
+    url: Annotated[str, Meta(description="the public URL users reach the server at (OC_URL)")] = (
+        "https://localhost:9200"
+    )
     insecure: Annotated[
         bool,
-        Meta(description="skip TLS verification of outgoing connections, for test setups with "
-             "self-signed certificates (OC_INSECURE)"),
+        Meta(
+            description="skip TLS verification of outgoing connections, for test setups with "
+            "self-signed certificates (OC_INSECURE)"
+        ),
     ] = False
     data_path: Annotated[
         str, Meta(description="base directory for all data (OC_BASE_DATA_PATH)")

@@ -16,8 +16,14 @@ MAX_NAME_BYTES = 255
 #: Folders at a space's root that belong to the server; clients never see or create them.
 RESERVED_ROOT_NAMES = frozenset({".oc-nodes", ".oc-tmp", ".Trash"})
 
-_FORBIDDEN_CHARS = {"/": "a slash", "\0": "a NUL byte", "\\": "a backslash",
-                    "\r": "a carriage return", "\n": "a line feed", "\f": "a form feed"}
+_FORBIDDEN_CHARS = {
+    "/": "a slash",
+    "\0": "a NUL byte",
+    "\\": "a backslash",
+    "\r": "a carriage return",
+    "\n": "a line feed",
+    "\f": "a form feed",
+}
 
 
 def check_name(name: str, *, at_root: bool = False) -> str:

@@ -6,9 +6,11 @@ partial file is recognisable whatever its name.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 
+from opencloud.core import errors
 from opencloud.core.ids import SpaceId
 from opencloud.storage.types import Ref
 from opencloud_driver_posix.driver import PosixDriver
@@ -23,10 +25,8 @@ def main() -> None:
     while True:
         step += 1
         folder = f"/d{rng.randrange(3)}"
-        try:
+        with contextlib.suppress(errors.AlreadyExists):
             driver.mkdir(Ref(space, folder))
-        except Exception:  # noqa: S110 - exists already: fine
-            pass
         body = bytes([step % 251]) * rng.choice([0, 10, 4096, 1 << 20, 3 << 20])
         data = len(body).to_bytes(8, "big") + body
         upload = driver.begin_upload(Ref(space, f"{folder}/f{rng.randrange(8)}"))
@@ -34,11 +34,11 @@ def main() -> None:
             upload.write(data[offset : offset + (1 << 16)])
         upload.commit()
         if step % 5 == 0:
-            try:
-                driver.move(Ref(space, f"{folder}/f{rng.randrange(8)}"),
-                            Ref(space, f"/d{rng.randrange(3)}/m{step}"))
-            except Exception:  # noqa: S110 - source missing: fine
-                pass
+            with contextlib.suppress(errors.NotFound, errors.AlreadyExists):
+                driver.move(
+                    Ref(space, f"{folder}/f{rng.randrange(8)}"),
+                    Ref(space, f"/d{rng.randrange(3)}/m{step}"),
+                )
 
 
 if __name__ == "__main__":

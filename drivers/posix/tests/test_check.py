@@ -96,7 +96,8 @@ def test_orphaned_side_files_and_versions_are_removed(driver: PosixDriver, tree:
     folder = tree / ".oc-nodes" / "de" / "ad"
     folder.mkdir(parents=True)
     (folder / "deadbeef-0000-4000-8000-000000000000.mpk").write_bytes(b"x")
-    (folder / "deadbeef-0000-4000-8000-000000000000.REV.2020-01-01T00:00:00.000000000Z").write_bytes(b"x")
+    version = "deadbeef-0000-4000-8000-000000000000.REV.2020-01-01T00:00:00.000000000Z"
+    (folder / version).write_bytes(b"x")
     assert codes(driver) == ["orphan", "orphan"]
     codes(driver, repair=True)
     assert not any(folder.iterdir())

@@ -21,8 +21,14 @@ WRITER = Path(__file__).with_name("crash_writer.py")
 
 
 def opencloud(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "opencloud", *args], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "opencloud", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def free_port() -> int:
@@ -49,8 +55,13 @@ def run_server_once(env: dict[str, str]) -> None:
     the scan is over, then stop it with SIGTERM; it must exit cleanly."""
     port = free_port()
     env = {**env, "PROXY_TLS": "false", "PROXY_HTTP_ADDR": f"127.0.0.1:{port}"}
-    proc = subprocess.Popen([sys.executable, "-m", "opencloud", "server"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opencloud", "server"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -80,8 +91,11 @@ def test_sigkill_during_writes_loses_nothing(tmp_path: Path) -> None:
     root = tmp_path / "data" / "storage" / "users"
     space_dir = root / "users" / space
     for round_ in range(3):
-        writer = subprocess.Popen([sys.executable, str(WRITER), str(root), space, str(round_)],
-                                  stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, str(WRITER), str(root), space, str(round_)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "ready"
         time.sleep(1.0 + 0.4 * round_)

@@ -92,4 +92,5 @@ def encode(event: Event) -> bytes:
 
 def decode(data: bytes) -> Event:
     """Inverse of ``encode``; raises msgspec.ValidationError on anything else."""
-    return msgspec.json.decode(data, type=Event)
+    event: Event = msgspec.json.decode(data, type=Event)
+    return event

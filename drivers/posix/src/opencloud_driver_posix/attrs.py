@@ -121,7 +121,11 @@ def to_info(attrs: NodeAttrs, st: os.stat_result, *, path: str, name: str) -> No
     kind: NodeKind = "dir" if statmod.S_ISDIR(st.st_mode) else "file"
     checksums: dict[str, str] = {}
     if kind == "dir":
-        size, mtime, etag = attrs.treesize, attrs.tmtime or st.st_mtime_ns, etag_for(attrs, is_dir=True)
+        size, mtime, etag = (
+            attrs.treesize,
+            attrs.tmtime or st.st_mtime_ns,
+            etag_for(attrs, is_dir=True),
+        )
     elif content_changed(attrs, st):
         size, mtime = st.st_size, st.st_mtime_ns
         basis = f"{attrs.id}:{mtime}:{size}:stale"

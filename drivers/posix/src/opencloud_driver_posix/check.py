@@ -21,7 +21,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 from opencloud.core import errors
@@ -95,8 +95,12 @@ def _stale_temps(tree: Tree, *, repair: bool, alone: bool) -> Iterator[Finding]:
                         remove_tree(entry.path)
                     else:
                         os.unlink(entry.path)
-                yield Finding(code="stale-temp", path=entry.path, repaired=repair,
-                              message="staging file left by an interrupted write")
+                yield Finding(
+                    code="stale-temp",
+                    path=entry.path,
+                    repaired=repair,
+                    message="staging file left by an interrupted write",
+                )
 
 
 def _walk(tree: Tree) -> Iterator[str]:
@@ -129,11 +133,15 @@ def _budget(tree: Tree, *, repair: bool) -> Iterator[Finding]:
                 values = read_ext(path, space_dir, attrs)
                 write_ext(path, space_dir, attrs, values, inline_limit=0)
             fixed = xattrs.total_size(path) <= budget
-        yield Finding(code="xattr-budget", path=path, repaired=fixed,
-                      message=f"attributes take {size} bytes, more than the {budget} budget")
+        yield Finding(
+            code="xattr-budget",
+            path=path,
+            repaired=fixed,
+            message=f"attributes take {size} bytes, more than the {budget} budget",
+        )
 
 
-def _trash(tree: Tree, *, repair: bool) -> Iterator[Finding]:
+def _trash(tree: Tree, *, repair: bool) -> Generator[Finding, None, set[str]]:
     """Report broken trash entries; returns the ids of everything in the trash
     (so their versions and side files are not orphans)."""
     ids: set[str] = set()
@@ -145,16 +153,23 @@ def _trash(tree: Tree, *, repair: bool) -> Iterator[Finding]:
             path = os.path.join(infos, f"{key}.trashinfo")
             if repair:
                 os.unlink(path)
-            yield Finding(code="trash", path=path, repaired=repair,
-                          message="trash info without its item")
+            yield Finding(
+                code="trash", path=path, repaired=repair, message="trash info without its item"
+            )
         for key in sorted(items - notes):
             path = os.path.join(files, f"{key}.trashitem")
             if repair:
                 with open(os.path.join(infos, f"{key}.trashinfo"), "w", encoding="utf-8") as out:
-                    out.write(f"[Trash Info]\nPath=/{key}\nDeletionDate="
-                              f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}\n")
-            yield Finding(code="trash", path=path, repaired=repair,
-                          message="trash item without its info file (restorable as /<key>)")
+                    out.write(
+                        f"[Trash Info]\nPath=/{key}\nDeletionDate="
+                        f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}\n"
+                    )
+            yield Finding(
+                code="trash",
+                path=path,
+                repaired=repair,
+                message="trash item without its info file (restorable as /<key>)",
+            )
         for key in items:
             item = os.path.join(files, f"{key}.trashitem")
             ids.update(_ids_below(item))
@@ -186,8 +201,13 @@ def _orphans(tree: Tree, known: set[str], *, repair: bool) -> Iterator[Finding]:
                 if repair:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)
-                yield Finding(code="orphan", path=path, repaired=repair, severity="warning",
-                              message=f"metadata or version of {node}, which no longer exists")
+                yield Finding(
+                    code="orphan",
+                    path=path,
+                    repaired=repair,
+                    severity="warning",
+                    message=f"metadata or version of {node}, which no longer exists",
+                )
 
 
 def _listdir(path: str) -> list[str]:

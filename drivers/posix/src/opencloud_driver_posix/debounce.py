@@ -37,6 +37,9 @@ class Debouncer:
 
     def ready(self, now: float) -> list[tuple[str, str, set[str]]]:
         """Items due now, removed from the pending set."""
-        due = [key for key, item in self._pending.items()
-               if now - item.last >= self.delay or now - item.first >= self.max_wait]
+        due = [
+            key
+            for key, item in self._pending.items()
+            if now - item.last >= self.delay or now - item.first >= self.max_wait
+        ]
         return [(kind, path, self._pending.pop((kind, path)).names) for kind, path in due]

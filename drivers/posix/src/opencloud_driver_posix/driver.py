@@ -8,6 +8,8 @@ scanner, watcher, check); this class wires them to the storage Protocols.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import fcntl
 import os
 import stat as statmod
@@ -92,10 +94,8 @@ class PosixDriver:
             return
         self._closed = True
         if self.tree.index.scanned:
-            try:
+            with contextlib.suppress(OSError):  # derived data: the next start rebuilds it
                 self.tree.index.save(self.layout.index_file)
-            except OSError:
-                pass  # derived data: the next start rebuilds it
         os.close(self.lock_fd)
 
     # ---------------------------------------------------------------- spaces
@@ -116,10 +116,13 @@ class PosixDriver:
         with os_errors(f"space {space}"):
             os.mkdir(space_dir, 0o750)
             ensure_space_dirs(space_dir)
-            write_node(space_dir, NodeAttrs(id=space, spaceid=space, ino=os.lstat(space_dir).st_ino,
-                                            tmtime=time.time_ns()))
-            write_space(space_dir, SpaceAttrs(kind=kind, name=name, owner=owner,
-                                              quota=quota_bytes))
+            write_node(
+                space_dir,
+                NodeAttrs(
+                    id=space, spaceid=space, ino=os.lstat(space_dir).st_ino, tmtime=time.time_ns()
+                ),
+            )
+            write_space(space_dir, SpaceAttrs(kind=kind, name=name, owner=owner, quota=quota_bytes))
         self.tree.index.add_space(space, space_dir)
         return self.get_space(space)
 
@@ -137,8 +140,14 @@ class PosixDriver:
             if attrs is None:
                 raise errors.NotFound(f"space {space} not found")
             root = self.tree.stat(Located(space, space_dir, "/"))
-        return SpaceInfo(id=space, kind=attrs.kind, name=attrs.name, owner=attrs.owner,
-                         quota_bytes=attrs.quota, root=root)
+        return SpaceInfo(
+            id=space,
+            kind=attrs.kind,
+            name=attrs.name,
+            owner=attrs.owner,
+            quota_bytes=attrs.quota,
+            root=root,
+        )
 
     def set_quota(self, space: SpaceId, quota_bytes: int) -> SpaceInfo:
         if quota_bytes < 0:
@@ -156,8 +165,9 @@ class PosixDriver:
         info = self.get_space(space)
         used = info.root.size
         if info.quota_bytes:
-            return Quota(total=info.quota_bytes, used=used,
-                         remaining=max(0, info.quota_bytes - used))
+            return Quota(
+                total=info.quota_bytes, used=used, remaining=max(0, info.quota_bytes - used)
+            )
         return Quota(total=0, used=used, remaining=disk_free(self.tree.space_dir(space)))
 
     def delete_space(self, space: SpaceId) -> None:
@@ -199,7 +209,7 @@ class PosixDriver:
 
     def list(self, ref: Ref) -> Iterator[NodeInfo]:
         where = self.tree.locate(ref)
-        attrs, st = self.tree.node(where)
+        _attrs, st = self.tree.node(where)
         if not statmod.S_ISDIR(st.st_mode):
             raise errors.Conflict(f"{where.path}: not a folder")
         at_root = where.path == "/"
@@ -240,8 +250,13 @@ class PosixDriver:
             node = new_node_id()
             os.mkdir(where.abs)
             st = os.lstat(where.abs)
-            attrs = NodeAttrs(id=node, parentid=parent_attrs.id, spaceid=where.space,
-                              ino=st.st_ino, tmtime=time.time_ns())
+            attrs = NodeAttrs(
+                id=node,
+                parentid=parent_attrs.id,
+                spaceid=where.space,
+                ino=st.st_ino,
+                tmtime=time.time_ns(),
+            )
             write_node(where.abs, attrs)
             self.tree.index.add(node, parent_attrs.id, where.name)
         self.tree.propagate(parent, 0)
@@ -255,8 +270,9 @@ class PosixDriver:
         if_match: str | None = None,
         if_none_match: str | None = None,
     ) -> upload.PosixUpload:
-        return upload.begin(self.tree, ref, size=size, if_match=if_match,
-                            if_none_match=if_none_match)
+        return upload.begin(
+            self.tree, ref, size=size, if_match=if_match, if_none_match=if_none_match
+        )
 
     def move(self, src: Ref, dst: Ref, *, overwrite: bool = False) -> NodeInfo:
         return moves.move(self.tree, src, dst, overwrite=overwrite)
@@ -292,7 +308,7 @@ class PosixDriver:
             write_ext(where.abs, where.space_dir, attrs, current, self.options.ext_inline_limit)
 
     # ---------------------------------------------------------------- trash
-    def list_trash(self, space: SpaceId) -> list[TrashItem]:
+    def list_trash(self, space: SpaceId) -> builtins.list[TrashItem]:
         return trash.list_items(self.tree, space)
 
     def restore_trash(self, space: SpaceId, key: str, *, dst: Ref | None = None) -> NodeInfo:
@@ -302,7 +318,7 @@ class PosixDriver:
         trash.purge(self.tree, space, key)
 
     # ---------------------------------------------------------------- versions
-    def list_versions(self, ref: Ref) -> list[Version]:
+    def list_versions(self, ref: Ref) -> builtins.list[Version]:
         return versions.list_versions(self.tree, ref)
 
     def open_version(self, ref: Ref, key: str) -> BinaryIO:

@@ -18,21 +18,27 @@ class PosixOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     base_data_path: Annotated[str, Meta(description="set by the server: settings.data_path")] = (
         "./data"
     )
-    root: Annotated[
-        str, Meta(description="the tree's root; default <data_path>/storage/users")
-    ] = ""
+    root: Annotated[str, Meta(description="the tree's root; default <data_path>/storage/users")] = (
+        ""
+    )
     watch: Annotated[
         Literal["inotify", "poll", "off"],
-        Meta(description="how outside changes are found: inotify, a periodic rescan (poll, "
-             "for NFS and other filesystems without notifications), or not at all"),
+        Meta(
+            description="how outside changes are found: inotify, a periodic rescan (poll, "
+            "for NFS and other filesystems without notifications), or not at all"
+        ),
     ] = "inotify"
     scan_interval: Annotated[
         float, Meta(gt=0, description="seconds between rescans when watch = poll")
     ] = 30.0
     debounce: Annotated[
         float,
-        Meta(ge=0, le=5, description="seconds a path must stay quiet before an outside change "
-             "is processed (bursts are handled once)"),
+        Meta(
+            ge=0,
+            le=5,
+            description="seconds a path must stay quiet before an outside change "
+            "is processed (bursts are handled once)",
+        ),
     ] = 0.2
     fsync: Annotated[
         bool, Meta(description="fsync every file before it replaces the old one (crash safety)")
@@ -45,8 +51,12 @@ class PosixOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     ] = 0
     ext_inline_limit: Annotated[
         int,
-        Meta(ge=0, le=3000, description="bytes of growing metadata (properties, grants, tags) "
-             "kept in the user.oc.ext attribute before it moves to a side file"),
+        Meta(
+            ge=0,
+            le=3000,
+            description="bytes of growing metadata (properties, grants, tags) "
+            "kept in the user.oc.ext attribute before it moves to a side file",
+        ),
     ] = 1024
     xattr_budget: Annotated[
         int, Meta(gt=0, description="bytes all attributes of one inode may take (ext4: ~4 KB)")

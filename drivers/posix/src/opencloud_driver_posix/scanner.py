@@ -73,8 +73,14 @@ def _info(where: Located, attrs: NodeAttrs) -> NodeInfo | None:
 
 
 def _created(where: Located, attrs: NodeAttrs) -> Change:
-    return Change(kind="created", space=where.space, node_id=NodeId(attrs.id),
-                  parent_id=NodeId(attrs.parentid), path=where.path, node=_info(where, attrs))
+    return Change(
+        kind="created",
+        space=where.space,
+        node_id=NodeId(attrs.id),
+        parent_id=NodeId(attrs.parentid),
+        path=where.path,
+        node=_info(where, attrs),
+    )
 
 
 def _is_node(st: os.stat_result) -> bool:
@@ -128,9 +134,15 @@ class FullScan:
 
     def finding(self, code: str, path: str, message: str, severity: str = "error") -> None:
         if self._report is not None:
-            self._report(Finding(code=code, path=path, message=message,
-                                 severity="warning" if severity == "warning" else "error",
-                                 repaired=self.fix))
+            self._report(
+                Finding(
+                    code=code,
+                    path=path,
+                    message=message,
+                    severity="warning" if severity == "warning" else "error",
+                    repaired=self.fix,
+                )
+            )
 
     def run(self) -> Iterator[Change]:
         tree = self.tree
@@ -162,8 +174,11 @@ class FullScan:
             total += size
             changed = changed or child_changed
         if attrs.treesize != total:
-            self.finding("treesize", where.abs,
-                         f"folder size is recorded as {attrs.treesize}, contents add up to {total}")
+            self.finding(
+                "treesize",
+                where.abs,
+                f"folder size is recorded as {attrs.treesize}, contents add up to {total}",
+            )
         if self.fix and (attrs.treesize != total or changed):
             with self.tree.locks(attrs.id):
                 current = read_node(where.abs) or attrs
@@ -192,8 +207,9 @@ class FullScan:
             self._seen.add(record.id)
         changed = False
         if record.parentid != parent.id:
-            self.finding("parent-link", where.abs,
-                         f"parent recorded as {record.parentid}, is {parent.id}")
+            self.finding(
+                "parent-link", where.abs, f"parent recorded as {record.parentid}, is {parent.id}"
+            )
             changed = True
             if self.fix:
                 record.parentid = parent.id
@@ -207,9 +223,14 @@ class FullScan:
             self.finding("content", where.abs, "content changed by another program")
             if self.fix:
                 record = tree.file_record(where.abs, record.id, parent.id, where.space)
-                yield Change(kind="modified", space=where.space, node_id=NodeId(record.id),
-                             parent_id=NodeId(parent.id), path=where.path,
-                             node=_info(where, record))
+                yield Change(
+                    kind="modified",
+                    space=where.space,
+                    node_id=NodeId(record.id),
+                    parent_id=NodeId(parent.id),
+                    path=where.path,
+                    node=_info(where, record),
+                )
             return st.st_size, True
         return record.blobsize, changed
 
@@ -227,10 +248,16 @@ class FullScan:
         tree.index.add(record.id, record.parentid, where.name)
         old = self._before.resolve(record.id)
         if before is not None and old is not None:
-            yield Change(kind="moved", space=where.space, node_id=NodeId(record.id),
-                         parent_id=NodeId(record.parentid), path=where.path,
-                         node=_info(where, record), old_path=old[1],
-                         old_parent_id=NodeId(before[0]) if before[0] else "")
+            yield Change(
+                kind="moved",
+                space=where.space,
+                node_id=NodeId(record.id),
+                parent_id=NodeId(record.parentid),
+                path=where.path,
+                node=_info(where, record),
+                old_path=old[1],
+                old_parent_id=NodeId(before[0]) if before[0] else "",
+            )
         return before is not None
 
     def _decide_suspects(self) -> Iterator[Change]:
@@ -242,15 +269,21 @@ class FullScan:
             parent = read_node(os.path.dirname(where.abs))
             parent_id = parent.id if parent is not None else record.parentid
             if record.id in self._seen:
-                self.finding("duplicate-id", where.abs,
-                             f"id {record.id} also used elsewhere: a copy made outside the server")
+                self.finding(
+                    "duplicate-id",
+                    where.abs,
+                    f"id {record.id} also used elsewhere: a copy made outside the server",
+                )
                 if not self.fix:
                     continue
                 new = new_node_id()
-                record = msgspec.structs.replace(record, id=new, parentid=parent_id,
-                                                 ino=suspect.st.st_ino)
+                record = msgspec.structs.replace(
+                    record, id=new, parentid=parent_id, ino=suspect.st.st_ino
+                )
                 write_node(where.abs, record)
-                for name, child_st in _entries(where) if statmod.S_ISDIR(suspect.st.st_mode) else []:
+                for name, child_st in (
+                    _entries(where) if statmod.S_ISDIR(suspect.st.st_mode) else []
+                ):
                     child = read_node(os.path.join(where.abs, name))
                     if child is not None:
                         child.parentid = new
@@ -278,14 +311,20 @@ class FullScan:
                 continue
             old = self._before.resolve(node)
             if old is not None:
-                self.finding("index", old[1], f"the index lists {node}, which no longer exists",
-                             "warning")
+                self.finding(
+                    "index", old[1], f"the index lists {node}, which no longer exists", "warning"
+                )
             if not self.fix:
                 continue
             tree.index.remove(node)
             if old is not None:
-                yield Change(kind="deleted", space=SpaceId(old[0]), node_id=NodeId(node),
-                             parent_id=NodeId(parent), path=old[1])
+                yield Change(
+                    kind="deleted",
+                    space=SpaceId(old[0]),
+                    node_id=NodeId(node),
+                    parent_id=NodeId(parent),
+                    path=old[1],
+                )
 
 
 def full_scan(tree: Tree, *, fix: bool = True, report: Report | None = None) -> Iterator[Change]:
@@ -338,9 +377,20 @@ def _known_entry(
             return [], 0, None  # our own write, or nothing that matters
         old_size = record.blobsize
         record = tree.file_record(where.abs, record.id, parent.id, where.space)
-        return [Change(kind="modified", space=where.space, node_id=NodeId(record.id),
-                       parent_id=NodeId(parent.id), path=where.path,
-                       node=_info(where, record))], record.blobsize - old_size, None
+        return (
+            [
+                Change(
+                    kind="modified",
+                    space=where.space,
+                    node_id=NodeId(record.id),
+                    parent_id=NodeId(parent.id),
+                    path=where.path,
+                    node=_info(where, record),
+                )
+            ],
+            record.blobsize - old_size,
+            None,
+        )
     old = tree.index.resolve(record.id) if known is not None else None
     if old is not None and old[1] != where.path:
         old_where = Located(SpaceId(old[0]), tree.index.spaces[old[0]], old[1])
@@ -357,10 +407,16 @@ def _known_entry(
         record.parentid, record.ino = parent.id, st.st_ino
         write_node(where.abs, record)
         tree.index.add(record.id, parent.id, where.name)
-        change = Change(kind="moved", space=where.space, node_id=NodeId(record.id),
-                        parent_id=NodeId(parent.id), path=where.path,
-                        node=_info(where, record), old_path=old[1],
-                        old_parent_id=NodeId(known[0]) if known and known[0] else "")
+        change = Change(
+            kind="moved",
+            space=where.space,
+            node_id=NodeId(record.id),
+            parent_id=NodeId(parent.id),
+            path=where.path,
+            node=_info(where, record),
+            old_path=old[1],
+            old_parent_id=NodeId(known[0]) if known and known[0] else "",
+        )
         if old[0] != where.space:
             return [change], size, None
         return [change], size, old_where.parent()
@@ -389,13 +445,23 @@ def refresh_dir(tree: Tree, where: Located) -> list[Change]:
             continue
         old = tree.index.resolve(node)
         tree.index.remove(node)
-        changes.append(Change(kind="deleted", space=where.space, node_id=NodeId(node),
-                              parent_id=NodeId(attrs.id), path=old[1] if old else where.path))
+        changes.append(
+            Change(
+                kind="deleted",
+                space=where.space,
+                node_id=NodeId(node),
+                parent_id=NodeId(attrs.id),
+                path=old[1] if old else where.path,
+            )
+        )
     for name, child_st in on_disk.items():
         record = read_node(os.path.join(where.abs, name))
-        if (record is None or record.spaceid != where.space
-                or tree.index.child(attrs.id, name) != record.id
-                or (statmod.S_ISREG(child_st.st_mode) and content_changed(record, child_st))):
+        if (
+            record is None
+            or record.spaceid != where.space
+            or tree.index.child(attrs.id, name) != record.id
+            or (statmod.S_ISREG(child_st.st_mode) and content_changed(record, child_st))
+        ):
             changes += check_entry(tree, where.child(name))
     total = 0
     for name, child_st in _entries(where):

@@ -1,1 +1,447 @@
-"""trash (in progress)."""
+# (the driver works on str paths and descriptors with os.* on purpose: byte-exact
+# names, no Path objects on hot paths, and renameat2 has no pathlib form)
+"""The trash of a space, freedesktop style (``.Trash/files`` and ``.Trash/info``).
+
+Deleting is one ``rename``, whatever the size of the tree: the node (with its
+record, and a folder with everything below it) moves to
+``.Trash/files/<key>.trashitem``; nothing below it is walked or rewritten. Next to
+it, ``.Trash/info/<key>.trashinfo`` says where it came from::
+
+    [Trash Info]
+    Path=docs/report%202024.odt
+    DeletionDate=2026-05-01T12:00:00Z
+    NodeId=0b7c…
+    Kind=file
+    Size=12345
+
+``Path`` is relative to the space root and percent-encoded, ``DeletionDate`` is UTC
+(the freedesktop format, with an explicit ``Z``); the last three lines are ours.
+The key is the node id (``<id>.<time_ns>`` if that is taken), so an administrator
+can find an item by the id a client shows.
+
+The info file is written first and the item renamed second: a crash in between
+leaves an info file without item, which listings skip and ``check`` reports; the
+reverse order could leave an item nobody can list.
+
+Versions and side files stay in ``.oc-nodes`` while an item is in the trash
+(they are keyed by node id), so a restore brings them back; purging removes them.
+Trashed nodes are dropped from the id index: their descendants resolve to
+nothing until the item is restored, which re-adds the one top entry.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import os
+import shutil
+import stat as statmod
+import time
+from collections.abc import Iterator
+from urllib.parse import quote, unquote_to_bytes
+
+from opencloud.core import errors
+from opencloud.core.ids import NodeId, SpaceId, new_node_id
+from opencloud.core.paths import check_name, split_path
+from opencloud.storage.types import NodeInfo, NodeKind, Ref, TrashItem
+from opencloud_driver_posix import ext, versions
+from opencloud_driver_posix.attrs import NodeAttrs, read_node, write_node
+from opencloud_driver_posix.errnos import os_errors
+from opencloud_driver_posix.layout import trash_dirs
+from opencloud_driver_posix.renames import rename_noreplace
+from opencloud_driver_posix.tree import Located, Tree, check_quota
+
+ITEM_SUFFIX = ".trashitem"
+INFO_SUFFIX = ".trashinfo"
+_HEADER = "[Trash Info]"
+
+
+# ---------------------------------------------------------------- info files
+def format_info(
+    original_path: str, deleted_ns: int, node_id: str, kind: NodeKind, size: int
+) -> bytes:
+    """The ``.trashinfo`` content for an item deleted from ``original_path``
+    (canonical, ``/``-rooted) at ``deleted_ns``."""
+    relative = os.fsencode(original_path.lstrip("/"))
+    date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(deleted_ns // 1_000_000_000))
+    return (
+        f"{_HEADER}\nPath={quote(relative, safe='/')}\nDeletionDate={date}\n"
+        f"NodeId={node_id}\nKind={'dir' if kind == 'dir' else 'file'}\nSize={size}\n"
+    ).encode("ascii")
+
+
+def parse_info(data: bytes) -> dict[str, str] | None:
+    """The key=value lines of a ``.trashinfo`` file (``Path`` decoded to a
+    canonical ``/``-rooted path); None when it is not one of ours or is damaged."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != _HEADER:
+        return None
+    values: dict[str, str] = {}
+    for line in lines[1:]:
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip()
+    if "Path" not in values:
+        return None
+    values["Path"] = "/" + os.fsdecode(unquote_to_bytes(values["Path"])).strip("/")
+    return values
+
+
+def _parse_date(value: str) -> int:
+    """DeletionDate → ns since the epoch; a date without zone is read as UTC."""
+    try:
+        parsed = time.strptime(value.rstrip("Z"), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return 0
+    return calendar.timegm(parsed) * 1_000_000_000
+
+
+def _check_key(key: str) -> str:
+    """A key as listed; anything that could name another file is NotFound."""
+    if not key or "/" in key or "\0" in key or key in (".", "..") or key.startswith("."):
+        raise errors.NotFound(f"no trash item {key!r}")
+    return key
+
+
+# ---------------------------------------------------------------- delete
+def delete(tree: Tree, ref: Ref) -> TrashItem:
+    """Move the file or folder at ``ref`` into its space's trash and return the item.
+
+    Refuses the space root (PermissionDenied). One rename under the lock of the
+    folder that holds the name; the index forgets the node before the rename (and
+    learns it back if the rename fails), and the parent chain loses ``size``
+    afterwards. Raises NotFound when nothing is at ``ref``.
+    """
+    where = tree.locate(ref)
+    if where.path == "/":
+        raise errors.PermissionDenied("a space root cannot be deleted")
+    attrs, _ = tree.node(where)
+    parent = where.parent()
+    parent_attrs, _ = tree.folder(parent)
+    files_dir, info_dir = trash_dirs(where.space_dir)
+    with tree.locks(parent_attrs.id), os_errors(where.path):
+        st = os.lstat(where.abs)
+        attrs = read_node(where.abs) or attrs
+        kind: NodeKind = "dir" if statmod.S_ISDIR(st.st_mode) else "file"
+        size = attrs.treesize if kind == "dir" else attrs.blobsize
+        deleted_ns = time.time_ns() // 1_000_000_000 * 1_000_000_000  # as the info file says
+        info = format_info(where.path, deleted_ns, attrs.id, kind, size)
+        key = attrs.id
+        for _attempt in range(100):
+            info_path = os.path.join(info_dir, key + INFO_SUFFIX)
+            if not _write_exclusive(tree, where.space_dir, info_path, info):
+                key = f"{attrs.id}.{time.time_ns()}"
+                continue
+            tree.index.remove(attrs.id)
+            try:
+                rename_noreplace(where.abs, os.path.join(files_dir, key + ITEM_SUFFIX))
+            except FileExistsError:
+                _undo_delete(tree, attrs, parent_attrs.id, where.name, info_path)
+                key = f"{attrs.id}.{time.time_ns()}"
+                continue  # an item without info holds the key: check reports it
+            except BaseException:
+                _undo_delete(tree, attrs, parent_attrs.id, where.name, info_path)
+                raise
+            break
+        else:
+            raise errors.StorageUnavailable(f"{where.path}: no free key in the trash")
+    tree.propagate(parent, -size)
+    return TrashItem(
+        key=key,
+        space=where.space,
+        node_id=NodeId(attrs.id),
+        original_path=where.path,
+        kind=kind,
+        size=size,
+        deleted_ns=deleted_ns,
+    )
+
+
+def _undo_delete(tree: Tree, attrs: NodeAttrs, parent_id: str, name: str, info_path: str) -> None:
+    tree.index.add(attrs.id, parent_id, name)
+    with contextlib.suppress(OSError):
+        os.unlink(info_path)
+
+
+def _write_exclusive(tree: Tree, space_dir: str, path: str, data: bytes) -> bool:
+    """Write ``path`` atomically (temp file in ``.oc-tmp``, then an exclusive
+    rename); False if ``path`` already exists."""
+    temp = tree.temp_path(space_dir)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        if tree.options.fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        rename_noreplace(temp, path)
+    except FileExistsError:
+        os.unlink(temp)
+        return False
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return True
+
+
+# ---------------------------------------------------------------- list
+def list_items(tree: Tree, space: SpaceId) -> list[TrashItem]:
+    """Every restorable item of ``space``, newest deletion first.
+
+    An item is an info file with its ``.trashitem`` next to it; either one alone
+    is skipped here (``check`` reports it). Costs one read and one ``lstat`` per
+    item; nothing inside a trashed folder is looked at.
+    """
+    space_dir = tree.space_dir(space)
+    files_dir, info_dir = trash_dirs(space_dir)
+    items: list[TrashItem] = []
+    with os_errors(f"trash of space {space}"):
+        try:
+            names = os.listdir(info_dir)
+        except FileNotFoundError:
+            return []
+    for name in names:
+        if not name.endswith(INFO_SUFFIX) or name.startswith("."):
+            continue
+        key = name[: -len(INFO_SUFFIX)]
+        item = _read_item(space, files_dir, info_dir, key)
+        if item is not None:
+            items.append(item)
+    items.sort(key=lambda i: (i.deleted_ns, i.key), reverse=True)
+    return items
+
+
+def _read_item(space: SpaceId, files_dir: str, info_dir: str, key: str) -> TrashItem | None:
+    try:
+        with open(os.path.join(info_dir, key + INFO_SUFFIX), "rb") as src:
+            values = parse_info(src.read(64 * 1024))
+        st = os.lstat(os.path.join(files_dir, key + ITEM_SUFFIX))
+    except OSError:
+        return None
+    if values is None or not (statmod.S_ISDIR(st.st_mode) or statmod.S_ISREG(st.st_mode)):
+        return None
+    kind: NodeKind = "dir" if statmod.S_ISDIR(st.st_mode) else "file"
+    node_id = values.get("NodeId") or key.partition(".")[0]
+    try:
+        size = int(values.get("Size", ""))
+    except ValueError:
+        size = st.st_size if kind == "file" else 0
+    return TrashItem(
+        key=key,
+        space=space,
+        node_id=NodeId(node_id),
+        original_path=values["Path"],
+        kind=kind,
+        size=size,
+        deleted_ns=_parse_date(values.get("DeletionDate", "")),
+    )
+
+
+# ---------------------------------------------------------------- restore
+def restore(tree: Tree, space: SpaceId, key: str, *, dst: Ref | None = None) -> NodeInfo:
+    """Put item ``key`` back at ``dst`` or, by default, where it was deleted from.
+
+    Restoring to the original place recreates missing parent folders (with new
+    ids), so nothing is lost when the folder went away meanwhile; an explicit
+    ``dst`` needs an existing parent folder (Conflict otherwise) in the same space
+    (NotSupported otherwise). A taken name gives ``name (1).ext``, ``name (2).ext``…
+    The node keeps its id; its record is pointed at the new parent and the index
+    learns it before the (exclusive) rename. QuotaExceeded if the space cannot
+    take it back; NotFound for an unknown key.
+    """
+    space_dir = tree.space_dir(space)
+    _check_key(key)
+    files_dir, info_dir = trash_dirs(space_dir)
+    item_path = os.path.join(files_dir, key + ITEM_SUFFIX)
+    info_path = os.path.join(info_dir, key + INFO_SUFFIX)
+    found = _read_item(space, files_dir, info_dir, key)
+    if found is None:
+        raise errors.NotFound(f"no trash item {key!r} in space {space}")
+    with os_errors(f"trash item {key}"):
+        attrs = read_node(item_path)
+    if attrs is None:
+        raise errors.Conflict(f"trash item {key} has no node record; run 'opencloud check'")
+    if dst is not None and dst.space != space:
+        raise errors.NotSupported("restoring into another space is not supported")
+    target_path = dst.path if dst is not None else found.original_path
+    names = split_path(target_path)
+    if not names:
+        raise errors.InvalidInput("cannot restore over a space root")
+    size = attrs.treesize if found.kind == "dir" else attrs.blobsize
+    check_quota(tree, Located(space, space_dir, "/"), size)
+    if dst is not None:
+        target = tree.locate(Ref(space, target_path))
+        parent_attrs, _ = tree.folder(target.parent())
+    else:
+        target = Located(space, space_dir, "/" + "/".join(names))
+        parent_attrs = ensure_folders(tree, target.parent())
+    parent = target.parent()
+    with tree.locks(parent_attrs.id), os_errors(target.path):
+        for name in free_names(target.name):
+            place = parent.child(name)
+            attrs.parentid = parent_attrs.id
+            write_node(item_path, attrs)
+            tree.index.add(attrs.id, parent_attrs.id, name)
+            try:
+                rename_noreplace(item_path, place.abs)
+            except FileExistsError:
+                tree.index.remove(attrs.id)
+                continue
+            except BaseException:
+                tree.index.remove(attrs.id)
+                raise
+            break
+        else:
+            raise errors.AlreadyExists(f"{target.path}: no free name left")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(info_path)
+    tree.propagate(parent, size)
+    return tree.stat(place)
+
+
+def free_names(name: str) -> Iterator[str]:
+    """``name``, then ``name (1).ext``, ``name (2).ext``… up to ``(9999)``, each
+    shortened to fit the 255-byte limit (the extension is kept)."""
+    stem, dot, suffix = name.rpartition(".")
+    if not stem or not dot:  # no extension, or a dot-file like ".profile"
+        stem, suffix = name, ""
+    ext_part = f".{suffix}" if suffix else ""
+    yield name
+    for n in range(1, 10_000):
+        marker = f" ({n})"
+        base = stem
+        while base and len(f"{base}{marker}{ext_part}".encode("utf-8", "surrogateescape")) > 255:
+            base = base[:-1]
+        yield check_name(f"{base}{marker}{ext_part}")
+
+
+def ensure_folders(tree: Tree, where: Located) -> NodeAttrs:
+    """The record of folder ``where``, creating it and any missing ancestor
+    (each with a fresh id and record, as mkdir does). Conflict when a file is in
+    the way. Nothing is propagated: the caller propagates from below."""
+    current = Located(where.space, where.space_dir, "/")
+    attrs, _ = tree.folder(current)
+    for name in split_path(where.path):
+        child = current.child(name)
+        try:
+            attrs, _ = tree.folder(child)
+        except errors.Conflict:
+            if os.path.lexists(child.abs):
+                raise errors.Conflict(f"{child.path}: not a folder") from None
+            attrs = _mkdir(tree, child, attrs.id)
+        current = child
+    return attrs
+
+
+def _mkdir(tree: Tree, where: Located, parent_id: str) -> NodeAttrs:
+    """Create one folder, record included, in one step: it is made in
+    ``.oc-tmp``, given its record, indexed, and renamed into place exclusively
+    under its parent's lock. A folder that appeared meanwhile is used as is."""
+    temp = tree.temp_path(where.space_dir)
+    with os_errors(where.path):
+        os.mkdir(temp, 0o755)
+        attrs = NodeAttrs(
+            id=new_node_id(),
+            parentid=parent_id,
+            spaceid=where.space,
+            ino=os.lstat(temp).st_ino,
+            tmtime=time.time_ns(),
+        )
+        write_node(temp, attrs)
+        with tree.locks(parent_id):
+            tree.index.add(attrs.id, parent_id, where.name)
+            try:
+                rename_noreplace(temp, where.abs)
+            except BaseException as exc:
+                tree.index.remove(attrs.id)
+                os.rmdir(temp)
+                if not isinstance(exc, FileExistsError):
+                    raise
+            else:
+                return attrs
+    found, _ = tree.folder(where)
+    return found
+
+
+# ---------------------------------------------------------------- purge
+def purge(tree: Tree, space: SpaceId, key: str | None = None) -> None:
+    """Remove item ``key`` (NotFound if there is neither item nor info file) or,
+    with None, everything in the trash, for good: the item tree, its info file,
+    and for every node inside it its versions and side file.
+
+    The item is first renamed into ``.oc-tmp`` (one atomic step: it leaves the
+    trash listing at once, and a concurrent restore or purge of the same key
+    finds nothing), then its info file goes, then the tree is walked and removed.
+    """
+    space_dir = tree.space_dir(space)
+    files_dir, info_dir = trash_dirs(space_dir)
+    if key is not None:
+        _check_key(key)
+        if not _purge_key(tree, space_dir, files_dir, info_dir, key):
+            raise errors.NotFound(f"no trash item {key!r} in space {space}")
+        return
+    with os_errors(f"trash of space {space}"):
+        keys = {n[: -len(ITEM_SUFFIX)] for n in _listdir(files_dir) if n.endswith(ITEM_SUFFIX)}
+        keys |= {n[: -len(INFO_SUFFIX)] for n in _listdir(info_dir) if n.endswith(INFO_SUFFIX)}
+    for found in sorted(keys):
+        _purge_key(tree, space_dir, files_dir, info_dir, found)
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+
+
+def _purge_key(tree: Tree, space_dir: str, files_dir: str, info_dir: str, key: str) -> bool:
+    """Purge one key; False when neither item nor info file exists."""
+    item_path = os.path.join(files_dir, key + ITEM_SUFFIX)
+    info_path = os.path.join(info_dir, key + INFO_SUFFIX)
+    claimed = tree.temp_path(space_dir)
+    with os_errors(f"trash item {key}"):
+        try:
+            os.rename(item_path, claimed)
+        except FileNotFoundError:
+            claimed = ""
+        try:
+            os.unlink(info_path)
+            had_info = True
+        except FileNotFoundError:
+            had_info = False
+        if claimed:
+            remove_with_side_data(space_dir, claimed)
+    return bool(claimed) or had_info
+
+
+def remove_with_side_data(space_dir: str, path: str) -> None:
+    """Delete the file or tree at ``path`` and, for every node recorded in it,
+    its versions and its side file. Symlinks are removed, never followed."""
+    st = os.lstat(path)
+    if not statmod.S_ISDIR(st.st_mode):
+        _drop_side_data(space_dir, path)
+        os.unlink(path)
+        return
+    for top, _dirs, files in os.walk(path, followlinks=False):
+        _drop_side_data(space_dir, top)
+        for name in files:
+            _drop_side_data(space_dir, os.path.join(top, name))
+    shutil.rmtree(path)
+
+
+def _drop_side_data(space_dir: str, path: str) -> None:
+    try:
+        attrs = read_node(path)
+    except OSError:
+        return  # a symlink or special file: nothing of ours hangs off it
+    if attrs is None:
+        return
+    versions.remove_all(space_dir, attrs.id)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(ext.side_file(space_dir, attrs.id))

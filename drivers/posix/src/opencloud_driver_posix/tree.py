@@ -21,6 +21,7 @@ from opencloud_driver_posix.attrs import (
     content_changed,
     next_tmtime,
     read_node,
+    read_space,
     to_info,
     write_node,
 )
@@ -94,7 +95,9 @@ class Tree:
             try:
                 st = os.lstat(current)
             except FileNotFoundError:
-                raise errors.Conflict(f"{parent_path(where.path)}: parent folder not found") from None
+                raise errors.Conflict(
+                    f"{parent_path(where.path)}: parent folder not found"
+                ) from None
             except NotADirectoryError:
                 raise errors.Conflict(f"{where.path}: a parent is not a folder") from None
             if not statmod.S_ISDIR(st.st_mode):
@@ -186,9 +189,14 @@ class Tree:
                     child = self.adopt(where.child(entry.name), node, child_st, new_ids=new_ids)
                     total += child.size
                     adopted.created += child.created
-            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=where.space, ino=st.st_ino,
-                              tmtime=next_tmtime(record.tmtime if usable and record else 0),
-                              treesize=total)
+            attrs = NodeAttrs(
+                id=node,
+                parentid=parent_id,
+                spaceid=where.space,
+                ino=st.st_ino,
+                tmtime=next_tmtime(record.tmtime if usable and record else 0),
+                treesize=total,
+            )
             if usable and record is not None:
                 attrs.offloaded = record.offloaded
             write_node(where.abs, attrs)
@@ -211,8 +219,17 @@ class Tree:
         try:
             sums = checksums.hash_fd(fd)
             st = os.fstat(fd)
-            attrs = NodeAttrs(id=node, parentid=parent_id, spaceid=space, mtime=st.st_mtime_ns,
-                              blobsize=st.st_size, ino=st.st_ino, **sums)
+            attrs = NodeAttrs(
+                id=node,
+                parentid=parent_id,
+                spaceid=space,
+                mtime=st.st_mtime_ns,
+                blobsize=st.st_size,
+                ino=st.st_ino,
+                sha1=sums["sha1"],
+                md5=sums["md5"],
+                adler32=sums["adler32"],
+            )
             write_node(fd, attrs)
         finally:
             os.close(fd)
@@ -264,18 +281,17 @@ def check_quota(tree: Tree, where: Located, adding: int) -> None:
     or the free disk. ``adding`` may be negative (an overwrite with less)."""
     if adding <= 0:
         return
-    from opencloud_driver_posix.attrs import read_space  # noqa: PLC0415 - avoid a cycle
-
     space_attrs = read_space(where.space_dir)
     root = read_node(where.space_dir)
-    if space_attrs is not None and space_attrs.quota > 0 and root is not None:
-        if root.treesize + adding > space_attrs.quota:
-            left = max(0, space_attrs.quota - root.treesize)
-            raise errors.QuotaExceeded(
-                f"space {space_attrs.name!r} ({where.space}) is over its quota: "
-                f"{adding} bytes needed, {left} left of {space_attrs.quota}",
-                space=where.space,
-            )
+    if space_attrs is None or root is None:
+        raise errors.StorageUnavailable(f"space {where.space} has no root record")
+    quota, used = space_attrs.quota, root.treesize
+    if quota > 0 and used + adding > quota:
+        raise errors.QuotaExceeded(
+            f"space {space_attrs.name!r} ({where.space}) is over its quota: "
+            f"{adding} bytes needed, {max(0, quota - used)} left of {quota}",
+            space=where.space,
+        )
     if adding > disk_free(where.space_dir):
         raise errors.QuotaExceeded(
             f"not enough free disk for space {where.space}", space=where.space

@@ -137,7 +137,7 @@ class PosixUpload:
         try:
             view = memoryview(chunk)
             while view:
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
         except OSError as exc:
             self.abort()
             raise translate_os_error(exc, self._where.path) from exc
@@ -197,9 +197,17 @@ class PosixUpload:
                 check_quota(tree, where, self._written - old_size)
                 node = old.id if old is not None else new_node_id()
                 st = os.fstat(self._fd)
-                attrs = NodeAttrs(id=node, parentid=parent_attrs.id, spaceid=where.space,
-                                  mtime=st.st_mtime_ns, blobsize=st.st_size, ino=st.st_ino,
-                                  **sums)
+                attrs = NodeAttrs(
+                    id=node,
+                    parentid=parent_attrs.id,
+                    spaceid=where.space,
+                    mtime=st.st_mtime_ns,
+                    blobsize=st.st_size,
+                    ino=st.st_ino,
+                    sha1=sums["sha1"],
+                    md5=sums["md5"],
+                    adler32=sums["adler32"],
+                )
                 if old is not None and old.offloaded:
                     attrs.offloaded = True
                 write_node(self._fd, attrs)

@@ -41,9 +41,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MASK = (pyinotify.IN_CREATE | pyinotify.IN_CLOSE_WRITE | pyinotify.IN_MOVED_FROM
-        | pyinotify.IN_MOVED_TO | pyinotify.IN_DELETE | pyinotify.IN_ATTRIB
-        | pyinotify.IN_Q_OVERFLOW)
+MASK = (
+    pyinotify.IN_CREATE
+    | pyinotify.IN_CLOSE_WRITE
+    | pyinotify.IN_MOVED_FROM
+    | pyinotify.IN_MOVED_TO
+    | pyinotify.IN_DELETE
+    | pyinotify.IN_ATTRIB
+    | pyinotify.IN_Q_OVERFLOW
+)
 
 _POLL_MS = 100
 
@@ -134,8 +140,9 @@ def _inotify(driver: PosixDriver, stop: threading.Event) -> Iterator[Change]:
     notifier = pyinotify.Notifier(manager, collector, timeout=_POLL_MS)
     exclude = paths.internal
     for _kind, folder in tree.layout.kind_dirs():
-        manager.add_watch(folder, MASK, rec=True, auto_add=True, exclude_filter=exclude,
-                          quiet=False)
+        manager.add_watch(
+            folder, MASK, rec=True, auto_add=True, exclude_filter=exclude, quiet=False
+        )
     debouncer = Debouncer(tree.options.debounce)
     try:
         yield from _scan(driver)  # after the watches: nothing falls between the two
@@ -146,7 +153,8 @@ def _inotify(driver: PosixDriver, stop: threading.Event) -> Iterator[Change]:
             now = time.monotonic()
             rescan = False
             for event in collector.events:
-                rescan = _enqueue(event, paths, debouncer, manager, exclude, now) or rescan
+                overflow = _enqueue(event, paths, debouncer, manager, exclude=exclude, now=now)
+                rescan = rescan or overflow
             collector.events.clear()
             if rescan:
                 log.warning("inotify queue overflowed: rescanning the whole tree")
@@ -159,8 +167,9 @@ def _inotify(driver: PosixDriver, stop: threading.Event) -> Iterator[Change]:
         notifier.stop()
 
 
-def _enqueue(event: Any, paths: _Paths, debouncer: Debouncer, manager: Any,
-             exclude: Any, now: float) -> bool:
+def _enqueue(
+    event: Any, paths: _Paths, debouncer: Debouncer, manager: Any, *, exclude: Any, now: float
+) -> bool:
     """Queue the work an event calls for; True when the whole tree needs a rescan."""
     mask = event.mask
     if mask & pyinotify.IN_Q_OVERFLOW:
@@ -178,8 +187,10 @@ def _enqueue(event: Any, paths: _Paths, debouncer: Debouncer, manager: Any,
         return False
     if mask & pyinotify.IN_ATTRIB and mask & pyinotify.IN_ISDIR:
         return False  # folders' attributes change on every propagation: ours
-    if mask & pyinotify.IN_MOVED_TO and mask & pyinotify.IN_ISDIR and not getattr(
-        event, "src_pathname", None
+    if (
+        mask & pyinotify.IN_MOVED_TO
+        and mask & pyinotify.IN_ISDIR
+        and not getattr(event, "src_pathname", None)
     ):
         manager.add_watch(path, MASK, rec=True, auto_add=True, exclude_filter=exclude)
     debouncer.add("entry", path, now)

@@ -23,7 +23,7 @@ def get(target: Target, name: str) -> bytes | None:
         raise
 
 
-def set(target: Target, name: str, value: bytes) -> None:  # noqa: A001 - mirrors pyxattr
+def set(target: Target, name: str, value: bytes) -> None:
     if isinstance(target, int):
         xattr.set(target, name, value)
     else:
