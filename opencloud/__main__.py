@@ -2,4 +2,4 @@
 
 from opencloud.cli.main import main
 
-main()
+main(prog_name="opencloud")

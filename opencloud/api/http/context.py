@@ -1,0 +1,46 @@
+"""The one way handlers reach their collaborators: typed accessors over the
+lifespan state.
+
+The app's lifespan yields an ``AppState``; Starlette hands every request a
+shallow copy as ``request.state``. Nothing is global: two apps in one process
+(as in tests) never share services. An accessor that finds the wrong thing
+raises RuntimeError, a wiring bug that the error middleware turns into a 500.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict, TypeVar
+
+from starlette.requests import Request
+
+from opencloud.api.http.health import HealthSource
+from opencloud.services.files.service import FilesService
+
+_T = TypeVar("_T")
+
+
+class AppState(TypedDict):
+    """What the lifespan yields; the keys are the accessor names below."""
+
+    files: FilesService
+    health: HealthSource
+
+
+def files(request: Request) -> FilesService:
+    return _get(request, "files", FilesService)
+
+
+def health(request: Request) -> HealthSource:
+    return _get(request, "health", HealthSource)  # type: ignore[type-abstract]
+
+
+def request_id(request: Request) -> str:
+    """The id of this request (``X-Request-ID``), set by the request-id middleware."""
+    return _get(request, "request_id", str)
+
+
+def _get(request: Request, key: str, kind: type[_T]) -> _T:
+    value = getattr(request.state, key, None)
+    if not isinstance(value, kind):
+        raise RuntimeError(f"request state has no {key!r}: was the app built by create_app?")
+    return value

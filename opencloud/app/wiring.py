@@ -1,0 +1,60 @@
+"""Builds the driver, the services and the workers from settings.
+
+Constructor injection only: each service gets its collaborators here and
+nowhere else, so a test can build the same graph around a driver of its own.
+The CLI uses ``load_storage`` too, so ``opencloud check`` and ``opencloud init``
+open the storage exactly as the server does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opencloud.app.workers import Worker
+from opencloud.config.schema import Settings
+from opencloud.core.errors import ConfigError
+from opencloud.services.events.bus import EventBus
+from opencloud.services.files.service import FilesService
+from opencloud.services.files.watcher import WatchWorker
+from opencloud.storage.protocol import StorageDriver, Watchable
+from opencloud.storage.registry import load_driver
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every service the API adapters may reach."""
+
+    files: FilesService
+
+
+def driver_options(settings: Settings) -> dict[str, object]:
+    """The configured options plus ``base_data_path``, which a driver uses for
+    its defaults (posix: ``<base_data_path>/storage/users``)."""
+    return {"base_data_path": settings.data_path, **settings.storage.options}
+
+
+def load_storage(settings: Settings) -> StorageDriver:
+    """Open the configured driver; raises ConfigError / StorageUnavailable with the reason."""
+    return load_driver(settings.storage.driver, driver_options(settings))
+
+
+def require_initialised(settings: Settings) -> None:
+    """Refuse to serve without the ids and secrets ``opencloud init`` generates:
+    file ids handed to clients must never change, so they cannot be guessed later."""
+    if not settings.storage.storage_id:
+        raise ConfigError(
+            "setting storage.storage_id is empty: run `opencloud init` to create the configuration"
+        )
+
+
+def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> Services:
+    require_initialised(settings)
+    return Services(files=FilesService(driver, bus, settings.storage.storage_id))
+
+
+def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:
+    """The watcher runs only for drivers whose tree others may change."""
+    workers: list[Worker] = []
+    if isinstance(driver, Watchable):
+        workers.append(WatchWorker(driver, services.files))
+    return workers

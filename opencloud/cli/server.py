@@ -1,0 +1,92 @@
+"""``opencloud server``: one process, Hypercorn serving the Starlette app.
+
+Everything that can be wrong with the configuration is found before the first
+socket opens (settings, certificate, driver), so a bad start ends with one
+clear line and exit code 2 instead of a traceback from inside the server.
+SIGTERM and SIGINT stop it gracefully: open requests get
+``http.shutdown_timeout`` seconds, then the lifespan stops the workers and
+closes the storage, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import cast
+
+import click
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from hypercorn.typing import ASGIFramework
+from starlette.applications import Starlette
+
+from opencloud import __version__
+from opencloud.app.factory import create_app
+from opencloud.app.wiring import load_storage, require_initialised
+from opencloud.cli.logs import configure_logging
+from opencloud.config.load import config_dir, load_settings
+from opencloud.config.schema import Settings
+from opencloud.core.errors import ConfigError
+
+log = logging.getLogger("opencloud.server")
+
+
+@click.command()
+def server() -> None:
+    """Serve HTTP(S) until SIGTERM or Ctrl-C."""
+    settings = load_settings(os.environ)
+    configure_logging(settings.log_level)
+    require_initialised(settings)
+    config = hypercorn_config(settings, config_dir(os.environ))
+    driver = load_storage(settings)
+    try:
+        app = create_app(settings, driver=driver)
+        scheme = "https" if settings.http.tls else "http"
+        log.info(
+            "opencloud %s serving %s (listening on %s://%s, data in %s)",
+            __version__,
+            settings.url,
+            scheme,
+            settings.http.addr,
+            settings.data_path,
+        )
+        asyncio.run(_serve(app, config))
+    finally:
+        driver.close()  # idempotent; the lifespan closed it unless startup failed
+    log.info("opencloud stopped")
+
+
+def hypercorn_config(settings: Settings, cdir: Path) -> Config:
+    """Hypercorn's settings from ours; ConfigError if TLS is on without a certificate."""
+    config = Config()
+    config.bind = [settings.http.addr]
+    config.graceful_timeout = settings.http.shutdown_timeout
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.accesslog = (
+        logging.getLogger("hypercorn.access") if settings.log_level == "debug" else None
+    )
+    config.include_server_header = False
+    if settings.http.tls:
+        cert = Path(settings.http.tls_cert or cdir / "server.crt")
+        key = Path(settings.http.tls_key or cdir / "server.key")
+        for what, path in (("certificate", cert), ("key", key)):
+            if not path.is_file():
+                raise ConfigError(
+                    f"TLS {what} {path} not found: run `opencloud init` first "
+                    "(or set PROXY_TLS=false behind a TLS-terminating proxy)"
+                )
+        config.certfile = str(cert)
+        config.keyfile = str(key)
+    return config
+
+
+async def _serve(app: Starlette, config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    # Starlette types ASGI loosely (dicts), Hypercorn with TypedDicts: same protocol.
+    await serve(cast("ASGIFramework", app), config, shutdown_trigger=stop.wait)
