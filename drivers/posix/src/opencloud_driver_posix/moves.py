@@ -1,5 +1,3 @@
-# (the driver works on str paths and descriptors with os.* on purpose: byte-exact
-# names, no Path objects on hot paths, and renameat2 has no pathlib form)
 """Move and copy.
 
 **Move** is one ``rename`` inside a space: the inode travels with its record, so

@@ -1,5 +1,3 @@
-# (the driver works on str paths and descriptors with os.* on purpose: byte-exact
-# names, no Path objects on hot paths, and renameat2 has no pathlib form)
 """The trash of a space, freedesktop style (``.Trash/files`` and ``.Trash/info``).
 
 Deleting is one ``rename``, whatever the size of the tree: the node (with its
@@ -131,21 +129,27 @@ def delete(tree: Tree, ref: Ref) -> TrashItem:
         deleted_ns = time.time_ns() // 1_000_000_000 * 1_000_000_000  # as the info file says
         info = format_info(where.path, deleted_ns, attrs.id, kind, size)
         key = attrs.id
+        entry = tree.index.get(attrs.id)
+        if entry != (parent_attrs.id, where.name):
+            entry = None  # the id is indexed elsewhere (an outside copy): leave that be
         for _attempt in range(100):
             info_path = os.path.join(info_dir, key + INFO_SUFFIX)
             if not _write_exclusive(tree, where.space_dir, info_path, info):
                 key = f"{attrs.id}.{time.time_ns()}"
                 continue
-            tree.index.remove(attrs.id)
+            if entry is not None:
+                tree.index.remove(attrs.id)
             try:
                 rename_noreplace(where.abs, os.path.join(files_dir, key + ITEM_SUFFIX))
-            except FileExistsError:
-                _undo_delete(tree, attrs, parent_attrs.id, where.name, info_path)
+            except BaseException as exc:
+                if entry is not None:
+                    tree.index.add(attrs.id, *entry)
+                with contextlib.suppress(OSError):
+                    os.unlink(info_path)
+                if not isinstance(exc, FileExistsError):
+                    raise
                 key = f"{attrs.id}.{time.time_ns()}"
                 continue  # an item without info holds the key: check reports it
-            except BaseException:
-                _undo_delete(tree, attrs, parent_attrs.id, where.name, info_path)
-                raise
             break
         else:
             raise errors.StorageUnavailable(f"{where.path}: no free key in the trash")
@@ -159,12 +163,6 @@ def delete(tree: Tree, ref: Ref) -> TrashItem:
         size=size,
         deleted_ns=deleted_ns,
     )
-
-
-def _undo_delete(tree: Tree, attrs: NodeAttrs, parent_id: str, name: str, info_path: str) -> None:
-    tree.index.add(attrs.id, parent_id, name)
-    with contextlib.suppress(OSError):
-        os.unlink(info_path)
 
 
 def _write_exclusive(tree: Tree, space_dir: str, path: str, data: bytes) -> bool:
@@ -282,6 +280,8 @@ def restore(tree: Tree, space: SpaceId, key: str, *, dst: Ref | None = None) -> 
         target = Located(space, space_dir, "/" + "/".join(names))
         parent_attrs = ensure_folders(tree, target.parent())
     parent = target.parent()
+    if found.kind == "dir":
+        _index_below(tree, item_path, attrs.id, space)
     with tree.locks(parent_attrs.id), os_errors(target.path):
         for name in free_names(target.name):
             place = parent.child(name)
@@ -303,6 +303,37 @@ def restore(tree: Tree, space: SpaceId, key: str, *, dst: Ref | None = None) -> 
             os.unlink(info_path)
     tree.propagate(parent, size)
     return tree.stat(place)
+
+
+def _index_below(tree: Tree, folder_path: str, node_id: str, space: str) -> None:
+    """Index every node below a trashed folder about to be restored.
+
+    The folder's own entry brings back the descendants the index still has, but
+    a full scan that ran while it was in the trash forgot them (scans do not
+    walk the trash). Done before the rename, like every index change, so the
+    watcher sees known nodes arrive; while the folder itself is not indexed
+    these entries resolve to nothing. One ``getxattr`` per entry: a restore is
+    rare, and ids that cannot be found are worse.
+    """
+    pending = [(folder_path, node_id)]
+    while pending:
+        folder, folder_id = pending.pop()
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            continue
+        with listing:
+            for entry in listing:
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    record = read_node(entry.path) if is_dir or entry.is_file() else None
+                except OSError:
+                    continue
+                if record is None or record.spaceid != space:
+                    continue  # the watcher or the next scan adopts it
+                tree.index.add(record.id, folder_id, entry.name)
+                if is_dir:
+                    pending.append((entry.path, record.id))
 
 
 def free_names(name: str) -> Iterator[str]:
@@ -416,32 +447,38 @@ def _purge_key(tree: Tree, space_dir: str, files_dir: str, info_dir: str, key: s
         except FileNotFoundError:
             had_info = False
         if claimed:
-            remove_with_side_data(space_dir, claimed)
+            remove_with_side_data(tree, space_dir, claimed)
     return bool(claimed) or had_info
 
 
-def remove_with_side_data(space_dir: str, path: str) -> None:
-    """Delete the file or tree at ``path`` and, for every node recorded in it,
-    its versions and its side file. Symlinks are removed, never followed."""
+def remove_with_side_data(tree: Tree, space_dir: str, path: str) -> None:
+    """Delete the file or tree at ``path`` (a claimed trash item) and, for every
+    node recorded in it, its versions, its side file and its index entry.
+
+    A node whose id is live elsewhere in the tree (an outside copy that carried
+    the id along) keeps its versions and side file: they belong to the live
+    one. Symlinks are removed, never followed.
+    """
     st = os.lstat(path)
     if not statmod.S_ISDIR(st.st_mode):
-        _drop_side_data(space_dir, path)
+        _drop_side_data(tree, space_dir, path)
         os.unlink(path)
         return
     for top, _dirs, files in os.walk(path, followlinks=False):
-        _drop_side_data(space_dir, top)
+        _drop_side_data(tree, space_dir, top)
         for name in files:
-            _drop_side_data(space_dir, os.path.join(top, name))
+            _drop_side_data(tree, space_dir, os.path.join(top, name))
     shutil.rmtree(path)
 
 
-def _drop_side_data(space_dir: str, path: str) -> None:
+def _drop_side_data(tree: Tree, space_dir: str, path: str) -> None:
     try:
         attrs = read_node(path)
     except OSError:
         return  # a symlink or special file: nothing of ours hangs off it
-    if attrs is None:
+    if attrs is None or tree.index.resolve(attrs.id) is not None:
         return
+    tree.index.remove(attrs.id)
     versions.remove_all(space_dir, attrs.id)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(ext.side_file(space_dir, attrs.id))

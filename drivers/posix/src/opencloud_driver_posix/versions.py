@@ -1,5 +1,3 @@
-# (the driver works on str paths and descriptors with os.* on purpose: byte-exact
-# names, no Path objects on hot paths)
 """Versions: earlier contents of a file, kept when it is overwritten.
 
 A version is a hard link to the replaced inode, named
