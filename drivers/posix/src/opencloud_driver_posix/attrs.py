@@ -122,7 +122,7 @@ def to_info(attrs: NodeAttrs, st: os.stat_result, *, path: str, name: str) -> No
     checksums: dict[str, str] = {}
     if kind == "dir":
         size, mtime, etag = (
-            attrs.treesize,
+            max(0, attrs.treesize),
             attrs.tmtime or st.st_mtime_ns,
             etag_for(attrs, is_dir=True),
         )

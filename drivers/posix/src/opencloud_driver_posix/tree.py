@@ -254,7 +254,10 @@ class Tree:
                     if attrs is None:
                         return
                     attrs.tmtime = next_tmtime(attrs.tmtime)
-                    attrs.treesize = max(0, attrs.treesize + size_diff)
+                    # Not clamped: concurrent writers propagate in any order, and a
+                    # diff that arrives early (-a before +a) must not be lost.
+                    # Readers clamp (to_info).
+                    attrs.treesize += size_diff
                     write_node(where.abs, attrs)
             except FileNotFoundError:
                 return

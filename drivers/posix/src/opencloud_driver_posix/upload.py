@@ -27,7 +27,7 @@ from opencloud.core import errors
 from opencloud.core.ids import new_node_id
 from opencloud.storage.types import NodeInfo, Ref
 from opencloud_driver_posix import versions
-from opencloud_driver_posix.attrs import NodeAttrs, etag_for, read_node, write_node
+from opencloud_driver_posix.attrs import NodeAttrs, etag_for, read_node, read_space, write_node
 from opencloud_driver_posix.checksums import ALGORITHMS, Hasher
 from opencloud_driver_posix.errnos import os_errors, translate_os_error
 from opencloud_driver_posix.renames import rename_noreplace
@@ -102,19 +102,25 @@ class PosixUpload:
         self._hasher = Hasher()
         self._written = 0
         self._done = False
+        self._replaced = 0
         self._temp = tree.temp_path(where.space_dir)
         with os_errors(where.path):
             self._fd = os.open(self._temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         self._quota_left = self._quota_allowance()
 
     def _quota_allowance(self) -> int | None:
-        """Bytes this upload may write before the quota stops it (None: no limit
-        known yet beyond the disk). Checked again exactly at commit."""
+        """Bytes this upload may write before the quota stops it: what the space
+        has left plus what the file it replaces takes (None: no quota, only the
+        disk, re-checked every 16 MiB). Checked again exactly at commit."""
         try:
-            check_quota(self._tree, self._where, 1)
-        except errors.QuotaExceeded:
-            return 0
-        return None
+            st = os.lstat(self._where.abs)
+            self._replaced = st.st_size if statmod.S_ISREG(st.st_mode) else 0
+        except OSError:
+            self._replaced = 0
+        space, root = read_space(self._where.space_dir), read_node(self._where.space_dir)
+        if space is None or root is None or space.quota <= 0:
+            return None
+        return max(0, space.quota - root.treesize + self._replaced)
 
     def write(self, chunk: bytes) -> None:
         if self._done:
@@ -127,10 +133,16 @@ class PosixUpload:
             raise errors.InvalidInput(
                 f"{self._where.path}: more bytes than the announced {self._size}"
             )
-        if self._quota_left == 0 or (self._written & 0xFFFFFF) < len(chunk):
-            # every 16 MiB (and when nothing was left): re-check the running size
+        if self._quota_left is not None and self._written > self._quota_left:
+            self.abort()
+            raise errors.QuotaExceeded(
+                f"{self._where.path}: the upload does not fit in the space's quota",
+                space=self._where.space,
+            )
+        if (self._written & 0xFFFFFF) < len(chunk):
+            # every 16 MiB: re-check the running size (the disk may fill up)
             try:
-                check_quota(self._tree, self._where, self._written)
+                check_quota(self._tree, self._where, self._written - self._replaced)
             except errors.QuotaExceeded:
                 self.abort()
                 raise
