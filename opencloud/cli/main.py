@@ -43,5 +43,9 @@ def main() -> None:
     """
 
 
-for _command in (init, server, version, drivers, config, check):
-    main.add_command(_command)
+main.add_command(init)
+main.add_command(server)
+main.add_command(version)
+main.add_command(drivers)
+main.add_command(config)
+main.add_command(check)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import cast
 
@@ -41,6 +42,7 @@ def server() -> None:
     configure_logging(settings.log_level)
     require_initialised(settings)
     config = hypercorn_config(settings, config_dir(os.environ))
+    check_bind(settings.http.addr)
     driver = load_storage(settings)
     try:
         app = create_app(settings, driver=driver)
@@ -81,6 +83,25 @@ def hypercorn_config(settings: Settings, cdir: Path) -> Config:
         config.certfile = str(cert)
         config.keyfile = str(key)
     return config
+
+
+def check_bind(addr: str) -> None:
+    """Fail before anything starts if ``host:port`` cannot be bound. Hypercorn binds
+    only after the lifespan started the workers, and then fails with a traceback;
+    this probe (closed at once, SO_REUSEADDR like Hypercorn) turns the usual case
+    (port taken, no permission) into one line."""
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit():
+        return  # not host:port (a unix socket?): Hypercorn reports what it makes of it
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, int(port)))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigError(f"setting http.addr: cannot listen on {addr}: {reason}") from exc
 
 
 async def _serve(app: Starlette, config: Config) -> None:

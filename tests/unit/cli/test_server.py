@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,3 +40,19 @@ def test_hypercorn_config_from_settings(root: Path, run: Run) -> None:
 def test_plain_http_needs_no_certificate(tmp_path: Path) -> None:
     config = hypercorn_config(Settings(http=HttpSettings(tls=False)), tmp_path)
     assert config.certfile is None
+
+
+def test_address_in_use_is_one_clear_line(
+    root: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("PROXY_HTTP_ADDR", f"127.0.0.1:{port}")
+        result = run("server")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"opencloud: setting http.addr: cannot listen on 127.0.0.1:{port}"
+    )
