@@ -117,10 +117,11 @@ class InProcessBus:
             raise ValueError("maxsize must be at least 1")
         queue = _Queue(name, maxsize, self._forget)
         with self._lock:
-            if self._closed:
-                queue.close()
-            else:
+            closed = self._closed
+            if not closed:
                 self._queues.append(queue)
+        if closed:
+            queue.close()  # outside the lock: close() calls back into _forget
         return queue
 
     def _forget(self, queue: _Queue) -> None:

@@ -68,11 +68,6 @@ def test_close_wakes_a_waiting_consumer() -> None:
 
 
 @pytest.mark.timeout(5)
-@pytest.mark.xfail(
-    strict=True,
-    reason="bus.py bug: subscribe() on a closed bus calls queue.close() under self._lock, "
-    "whose on_close callback (_forget) takes the same non-reentrant lock: deadlock",
-)
 def test_closed_bus_gives_closed_subscriptions_and_ignores_publish() -> None:
     bus = InProcessBus()
     bus.close()
