@@ -114,7 +114,10 @@ class StorageDriver(Protocol):
         ...
 
     # ---- read
-    def stat(self, ref: Ref) -> NodeInfo: ...
+    def stat(self, ref: Ref) -> NodeInfo:
+        """NotFound when the item, or any folder on its path, does not exist.
+        (Writes through a missing folder raise Conflict instead.)"""
+        ...
 
     def stat_id(self, space: SpaceId, node: NodeId) -> NodeInfo:
         """Find a node by id wherever it lives now (ids are stable across moves)."""
@@ -155,16 +158,22 @@ class StorageDriver(Protocol):
     def move(self, src: Ref, dst: Ref, *, overwrite: bool = False) -> NodeInfo:
         """Rename or move within a space; the node keeps its id. An existing
         target is trashed first when ``overwrite``, else AlreadyExists. Moves
-        between spaces raise NotSupported."""
+        between spaces raise NotSupported; a space root cannot be moved or
+        replaced (PermissionDenied); a folder into itself is a Conflict."""
         ...
 
     def copy(self, src: Ref, dst: Ref, *, overwrite: bool = False) -> NodeInfo:
-        """Copy a file or folder tree; the copy gets new ids."""
+        """Copy a file or folder tree; the copy gets new ids. With ``overwrite``,
+        a file copied onto a file is an overwrite (the target keeps its id and
+        its old content becomes a version, as ownCloud does for WebDAV COPY);
+        any other existing target is trashed first. Arbitrary metadata is not
+        copied (the service decides what follows a copy)."""
         ...
 
     def delete(self, ref: Ref) -> TrashItem | None:
         """Delete a file or folder: into the space's trash when the driver has one
-        (returned), else for good (None). The space root cannot be deleted."""
+        (returned), else for good (None). The space root cannot be deleted
+        (PermissionDenied)."""
         ...
 
     # ---- arbitrary metadata (dead properties, grants, tags)
@@ -183,7 +192,9 @@ class StorageDriver(Protocol):
 class HasTrash(Protocol):
     """A driver that keeps deleted items until restored or purged."""
 
-    def list_trash(self, space: SpaceId) -> list[TrashItem]: ...
+    def list_trash(self, space: SpaceId) -> list[TrashItem]:
+        """The space's deleted items, most recently deleted first."""
+        ...
 
     def restore_trash(self, space: SpaceId, key: str, *, dst: Ref | None = None) -> NodeInfo:
         """Put a deleted item back at ``dst`` or, by default, where it was. When
@@ -199,7 +210,9 @@ class HasTrash(Protocol):
 class HasVersions(Protocol):
     """A driver that keeps earlier contents of overwritten files."""
 
-    def list_versions(self, ref: Ref) -> list[Version]: ...
+    def list_versions(self, ref: Ref) -> list[Version]:
+        """A file's earlier contents, newest first."""
+        ...
 
     def open_version(self, ref: Ref, key: str) -> BinaryIO: ...
 

@@ -135,10 +135,12 @@ class FilesService:
         return node
 
     def copy(self, src: Ref, dst: Ref, *, overwrite: bool = False, initiator: str = "") -> NodeInfo:
-        """Copy a file or tree; the copy is announced like a new item."""
+        """Copy a file or tree; the copy is announced like a new item. A target it
+        replaced is announced as trashed, unless the driver kept it (file onto
+        file keeps the target's id: its content changed, nothing was trashed)."""
         replaced = self._existing(dst) if overwrite else None
         node = self._driver.copy(src, dst, overwrite=overwrite)
-        if replaced is not None:
+        if replaced is not None and replaced.id != node.id:
             self._publish(self._event(ItemTrashed, replaced, initiator))
         self._publish(self._created(node, initiator))
         return node

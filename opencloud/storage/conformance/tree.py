@@ -81,6 +81,22 @@ class TreeTests(ConformanceBase):
         with pytest.raises(errors.NotFound):
             driver.open_read(Ref(space, "/missing"))
 
+    def test_reads_through_a_missing_folder_are_not_found(
+        self, driver: StorageDriver, space: SpaceId
+    ) -> None:
+        """A read below a missing folder (or below a file) is NotFound, as GET and
+        PROPFIND answer 404; a write there is a Conflict (409)."""
+        put(driver, Ref(space, "/f"), b"x")
+        for path in ("/missing/child", "/f/child", "/missing/a/b"):
+            with pytest.raises(errors.NotFound):
+                driver.stat(Ref(space, path))
+            with pytest.raises(errors.NotFound):
+                builtins.list(driver.list(Ref(space, path)))
+            with pytest.raises(errors.NotFound):
+                driver.open_read(Ref(space, path))
+            with pytest.raises(errors.Conflict):
+                driver.begin_upload(Ref(space, path))
+
     def test_dot_segments(self, driver: StorageDriver, space: SpaceId) -> None:
         made = driver.mkdir(Ref(space, "/a/"))
         assert driver.stat(Ref(space, "/./a//.")).id == made.id

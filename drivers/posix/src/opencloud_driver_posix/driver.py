@@ -241,7 +241,7 @@ class PosixDriver:
 
     # ---------------------------------------------------------------- write
     def mkdir(self, ref: Ref) -> NodeInfo:
-        where = self.tree.locate(ref)
+        where = self.tree.locate(ref, write=True)
         if where.path == "/":
             raise errors.AlreadyExists("the space root already exists")
         parent = where.parent()

@@ -80,7 +80,7 @@ def move(tree: Tree, src: Ref, dst: Ref, *, overwrite: bool) -> NodeInfo:
         raise errors.NotSupported(
             "moves across spaces are not supported; copy the item and delete the original"
         )
-    s, d = tree.locate(src), tree.locate(dst)
+    s, d = tree.locate(src), tree.locate(dst, write=True)
     _refuse_overlap(s, d, verb="move")
     tree.node(s)  # NotFound without a source; records one made by another program
     src_parent, dst_parent = s.parent(), d.parent()
@@ -184,7 +184,7 @@ def copy(tree: Tree, src: Ref, dst: Ref, *, overwrite: bool) -> NodeInfo:
     when the destination space cannot take it. Overwrite semantics: see the
     module docstring.
     """
-    s, d = tree.locate(src), tree.locate(dst)
+    s, d = tree.locate(src), tree.locate(dst, write=True)
     _refuse_overlap(s, d, verb="copy")
     src_attrs, src_st = tree.node(s)
     dp_attrs, _ = tree.folder(d.parent())

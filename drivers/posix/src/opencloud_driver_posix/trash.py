@@ -274,7 +274,7 @@ def restore(tree: Tree, space: SpaceId, key: str, *, dst: Ref | None = None) -> 
     size = attrs.treesize if found.kind == "dir" else attrs.blobsize
     check_quota(tree, Located(space, space_dir, "/"), size)
     if dst is not None:
-        target = tree.locate(Ref(space, target_path))
+        target = tree.locate(Ref(space, target_path), write=True)
         parent_attrs, _ = tree.folder(target.parent())
     else:
         target = Located(space, space_dir, "/" + "/".join(names))

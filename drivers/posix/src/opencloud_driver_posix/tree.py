@@ -80,13 +80,16 @@ class Tree:
             raise errors.NotFound(f"space {space} not found")
         return found
 
-    def locate(self, ref: Ref) -> Located:
+    def locate(self, ref: Ref, *, write: bool = False) -> Located:
         """Resolve a ref, refusing bad names and any path through a symlink.
 
         Intermediate folders are checked with ``lstat``: the kernel would follow a
         symlink another program put in the tree, and that must never lead a client
-        outside its space.
+        outside its space. A missing or non-folder ancestor is NotFound for a read
+        (GET/PROPFIND answer 404) and Conflict for a write (``write``: MKCOL and
+        PUT answer 409, RFC 4918).
         """
+        missing: type[errors.OpenCloudError] = errors.Conflict if write else errors.NotFound
         names = split_path(ref.path)
         where = Located(ref.space, self.space_dir(ref.space), "/" + "/".join(names))
         current = where.space_dir
@@ -95,13 +98,11 @@ class Tree:
             try:
                 st = os.lstat(current)
             except FileNotFoundError:
-                raise errors.Conflict(
-                    f"{parent_path(where.path)}: parent folder not found"
-                ) from None
+                raise missing(f"{parent_path(where.path)}: parent folder not found") from None
             except NotADirectoryError:
-                raise errors.Conflict(f"{where.path}: a parent is not a folder") from None
+                raise missing(f"{where.path}: a parent is not a folder") from None
             if not statmod.S_ISDIR(st.st_mode):
-                raise errors.Conflict(f"{where.path}: a parent is not a folder")
+                raise missing(f"{where.path}: a parent is not a folder")
         return where
 
     # ---- reading records

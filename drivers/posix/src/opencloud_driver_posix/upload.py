@@ -42,7 +42,7 @@ def begin(
     if_match: str | None,
     if_none_match: str | None,
 ) -> PosixUpload:
-    where = tree.locate(ref)
+    where = tree.locate(ref, write=True)
     if where.path == "/":
         raise errors.Conflict("cannot write file content to a space root")
     if size is not None and size < 0:
