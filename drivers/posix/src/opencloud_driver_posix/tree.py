@@ -237,23 +237,32 @@ class Tree:
         return attrs
 
     # ---- propagation
-    def propagate(self, start: Located, size_diff: int) -> None:
+    def propagate(self, start: Located, size_diff: int, *, start_id: str | None = None) -> None:
         """Update tree mtime and tree size of ``start`` and every ancestor up to
         the space root, one level at a time, each under its own lock.
 
-        A folder that vanished meanwhile ends the walk: the next scan repairs what
-        is above it (there is no cross-folder transaction, as in OpenCloud).
+        ``start_id`` (the caller usually knows it) saves reading the first record
+        twice; above it, each level's id is the ``parentid`` just read under the
+        lock, so every level costs one read and one write. A folder that vanished
+        meanwhile ends the walk: the next scan repairs what is above it (there is
+        no cross-folder transaction, as in OpenCloud).
         """
         where: Located | None = start
+        node_id = start_id
         while where is not None:
             try:
-                attrs = read_node(where.abs)
-                if attrs is None:
-                    return
-                with self.locks(attrs.id):
+                if node_id is None:
+                    found = read_node(where.abs)
+                    if found is None:
+                        return
+                    node_id = found.id
+                with self.locks(node_id):
                     attrs = read_node(where.abs)
                     if attrs is None:
                         return
+                    if attrs.id != node_id:  # the path holds another folder now
+                        node_id = None
+                        continue
                     attrs.tmtime = next_tmtime(attrs.tmtime)
                     # Not clamped: concurrent writers propagate in any order, and a
                     # diff that arrives early (-a before +a) must not be lost.
@@ -262,6 +271,7 @@ class Tree:
                     write_node(where.abs, attrs)
             except FileNotFoundError:
                 return
+            node_id = attrs.parentid or None
             where = None if where.path == "/" else where.parent()
 
     # ---- staging
@@ -280,9 +290,9 @@ def disk_free(path: str) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def check_quota(tree: Tree, where: Located, adding: int) -> None:
+def check_quota(tree: Tree, where: Located, adding: int, *, disk: bool = True) -> None:
     """Raise QuotaExceeded if ``adding`` more bytes would exceed the space's quota
-    or the free disk. ``adding`` may be negative (an overwrite with less)."""
+    or (``disk``) the free disk. ``adding`` may be negative (an overwrite with less)."""
     if adding <= 0:
         return
     space_attrs = read_space(where.space_dir)
@@ -296,7 +306,7 @@ def check_quota(tree: Tree, where: Located, adding: int) -> None:
             f"{adding} bytes needed, {max(0, quota - used)} left of {quota}",
             space=where.space,
         )
-    if adding > disk_free(where.space_dir):
+    if disk and adding > disk_free(where.space_dir):
         raise errors.QuotaExceeded(
             f"not enough free disk for space {where.space}", space=where.space
         )

@@ -51,10 +51,24 @@ def begin(
     existing = _existing(where)
     if existing is not None and statmod.S_ISDIR(existing.st_mode):
         raise errors.Conflict(f"{where.path}: is a folder")
-    _check_conditions(where, existing, if_match, if_none_match)
+    record = read_node(where.abs) if existing is not None and (if_match or if_none_match) else None
+    _check_conditions(where, existing, record, if_match, if_none_match)
+    replaced = existing.st_size if existing is not None else 0
+    space, root = read_space(where.space_dir), read_node(where.space_dir)
+    allowance = None
+    if space is not None and root is not None and space.quota > 0:
+        allowance = max(0, space.quota - root.treesize + replaced)
     if size is not None:
-        check_quota(tree, where, size - (existing.st_size if existing else 0))
-    return PosixUpload(tree, where, size=size, if_match=if_match, if_none_match=if_none_match)
+        check_quota(tree, where, size - replaced)
+    return PosixUpload(
+        tree,
+        where,
+        size=size,
+        if_match=if_match,
+        if_none_match=if_none_match,
+        replaced=replaced,
+        allowance=allowance,
+    )
 
 
 def _existing(where: Located) -> os.stat_result | None:
@@ -67,10 +81,11 @@ def _existing(where: Located) -> os.stat_result | None:
 def _check_conditions(
     where: Located,
     st: os.stat_result | None,
+    attrs: NodeAttrs | None,
     if_match: str | None,
     if_none_match: str | None,
 ) -> None:
-    attrs = read_node(where.abs) if st is not None else None
+    """``attrs`` is the current file's record (None when there is no file)."""
     current = etag_for(attrs, is_dir=False) if attrs is not None else None
     if if_match is not None:
         wanted = {t.strip() for t in if_match.split(",")}
@@ -93,7 +108,12 @@ class PosixUpload:
         size: int | None,
         if_match: str | None,
         if_none_match: str | None,
+        replaced: int,
+        allowance: int | None,
     ) -> None:
+        """``replaced``: bytes of the file this write replaces; ``allowance``: bytes
+        the space's quota lets it write (None: no quota). Both read by ``begin``
+        once, so writing costs no metadata reads; commit checks exactly."""
         self._tree = tree
         self._where = where
         self._size = size
@@ -102,25 +122,11 @@ class PosixUpload:
         self._hasher = Hasher()
         self._written = 0
         self._done = False
-        self._replaced = 0
+        self._replaced = replaced
+        self._quota_left = allowance
         self._temp = tree.temp_path(where.space_dir)
         with os_errors(where.path):
             self._fd = os.open(self._temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        self._quota_left = self._quota_allowance()
-
-    def _quota_allowance(self) -> int | None:
-        """Bytes this upload may write before the quota stops it: what the space
-        has left plus what the file it replaces takes (None: no quota, only the
-        disk, re-checked every 16 MiB). Checked again exactly at commit."""
-        try:
-            st = os.lstat(self._where.abs)
-            self._replaced = st.st_size if statmod.S_ISREG(st.st_mode) else 0
-        except OSError:
-            self._replaced = 0
-        space, root = read_space(self._where.space_dir), read_node(self._where.space_dir)
-        if space is None or root is None or space.quota <= 0:
-            return None
-        return max(0, space.quota - root.treesize + self._replaced)
 
     def write(self, chunk: bytes) -> None:
         if self._done:
@@ -203,10 +209,11 @@ class PosixUpload:
                 existing = _existing(where)
                 if existing is not None and statmod.S_ISDIR(existing.st_mode):
                     raise errors.Conflict(f"{where.path}: is a folder")
-                _check_conditions(where, existing, self._if_match, self._if_none_match)
                 old = read_node(where.abs) if existing is not None else None
+                _check_conditions(where, existing, old, self._if_match, self._if_none_match)
                 old_size = existing.st_size if existing is not None else 0
-                check_quota(tree, where, self._written - old_size)
+                if self._quota_left is not None:  # the disk already holds the bytes
+                    check_quota(tree, where, self._written - old_size, disk=False)
                 node = old.id if old is not None else new_node_id()
                 st = os.fstat(self._fd)
                 attrs = NodeAttrs(
@@ -241,7 +248,7 @@ class PosixUpload:
                 raise errors.Conflict(f"{where.path}: changed too often while writing")
         self._done = True
         os.close(self._fd)
-        tree.propagate(parent, self._written - old_size)
+        tree.propagate(parent, self._written - old_size, start_id=parent_attrs.id)
         return tree.info(where, attrs, st)
 
 
