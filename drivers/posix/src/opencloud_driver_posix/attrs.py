@@ -148,6 +148,23 @@ def to_info(attrs: NodeAttrs, st: os.stat_result, *, path: str, name: str) -> No
     )
 
 
+def file_attrs(
+    node: str, parent_id: str, space: str, st: os.stat_result, sums: dict[str, str]
+) -> NodeAttrs:
+    """The record of a file whose inode is ``st`` and content hashes ``sums``."""
+    return NodeAttrs(
+        id=node,
+        parentid=parent_id,
+        spaceid=space,
+        mtime=st.st_mtime_ns,
+        blobsize=st.st_size,
+        ino=st.st_ino,
+        sha1=sums["sha1"],
+        md5=sums["md5"],
+        adler32=sums["adler32"],
+    )
+
+
 def next_tmtime(previous: int) -> int:
     """A tree mtime later than ``previous``: server time, but strictly increasing,
     so a folder's etag changes on every change even within one clock tick."""

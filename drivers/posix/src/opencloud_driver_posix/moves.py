@@ -37,7 +37,13 @@ from opencloud.core.ids import new_node_id
 from opencloud.core.paths import RESERVED_ROOT_NAMES
 from opencloud.storage.types import NodeInfo, Ref
 from opencloud_driver_posix import checksums, trash, upload
-from opencloud_driver_posix.attrs import NodeAttrs, content_changed, read_node, write_node
+from opencloud_driver_posix.attrs import (
+    NodeAttrs,
+    content_changed,
+    file_attrs,
+    read_node,
+    write_node,
+)
 from opencloud_driver_posix.errnos import os_errors
 from opencloud_driver_posix.renames import rename_noreplace
 from opencloud_driver_posix.tree import Located, Tree, check_quota
@@ -327,22 +333,10 @@ def _copy_file(
             os.utime(dst_fd, ns=(time.time_ns(), before.st_mtime_ns))
             same = (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
             if record is not None and record.sha1 and same and not content_changed(record, before):
-                sha1, md5, adler32 = record.sha1, record.md5, record.adler32
+                sums = {"sha1": record.sha1, "md5": record.md5, "adler32": record.adler32}
             else:
                 sums = checksums.hash_fd(dst_fd)
-                sha1, md5, adler32 = sums["sha1"], sums["md5"], sums["adler32"]
-            st = os.fstat(dst_fd)
-            attrs = NodeAttrs(
-                id=node,
-                parentid=parent_id,
-                spaceid=space,
-                mtime=st.st_mtime_ns,
-                blobsize=st.st_size,
-                ino=st.st_ino,
-                sha1=sha1,
-                md5=md5,
-                adler32=adler32,
-            )
+            attrs = file_attrs(node, parent_id, space, os.fstat(dst_fd), sums)
             write_node(dst_fd, attrs)
             if tree.options.fsync:
                 os.fsync(dst_fd)

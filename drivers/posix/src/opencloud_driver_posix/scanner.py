@@ -29,7 +29,7 @@ import msgspec
 
 from opencloud.core.ids import NodeId, SpaceId, new_node_id
 from opencloud.core.paths import RESERVED_ROOT_NAMES
-from opencloud.storage.types import Change, Finding, NodeInfo
+from opencloud.storage.types import Change, ChangeKind, Finding, NodeInfo
 from opencloud_driver_posix.attrs import (
     NodeAttrs,
     content_changed,
@@ -72,15 +72,24 @@ def _info(where: Located, attrs: NodeAttrs) -> NodeInfo | None:
     return to_info(attrs, st, path=where.path, name=where.name)
 
 
-def _created(where: Located, attrs: NodeAttrs) -> Change:
+def _change(
+    kind: ChangeKind, where: Located, record: NodeAttrs, *, old_path: str = "", old_parent: str = ""
+) -> Change:
+    """The change ``kind`` of the node ``record`` describes, now at ``where``."""
     return Change(
-        kind="created",
+        kind=kind,
         space=where.space,
-        node_id=NodeId(attrs.id),
-        parent_id=NodeId(attrs.parentid),
+        node_id=NodeId(record.id),
+        parent_id=NodeId(record.parentid),
         path=where.path,
-        node=_info(where, attrs),
+        node=_info(where, record),
+        old_path=old_path,
+        old_parent_id=NodeId(old_parent) if old_parent else "",
     )
+
+
+def _created(where: Located, attrs: NodeAttrs) -> Change:
+    return _change("created", where, attrs)
 
 
 def _is_node(st: os.stat_result) -> bool:
@@ -223,14 +232,7 @@ class FullScan:
             self.finding("content", where.abs, "content changed by another program")
             if self.fix:
                 record = tree.file_record(where.abs, record.id, parent.id, where.space)
-                yield Change(
-                    kind="modified",
-                    space=where.space,
-                    node_id=NodeId(record.id),
-                    parent_id=NodeId(parent.id),
-                    path=where.path,
-                    node=_info(where, record),
-                )
+                yield _change("modified", where, record)
             return st.st_size, True
         return record.blobsize, changed
 
@@ -248,16 +250,7 @@ class FullScan:
         tree.index.add(record.id, record.parentid, where.name)
         old = self._before.resolve(record.id)
         if before is not None and old is not None:
-            yield Change(
-                kind="moved",
-                space=where.space,
-                node_id=NodeId(record.id),
-                parent_id=NodeId(record.parentid),
-                path=where.path,
-                node=_info(where, record),
-                old_path=old[1],
-                old_parent_id=NodeId(before[0]) if before[0] else "",
-            )
+            yield _change("moved", where, record, old_path=old[1], old_parent=before[0])
         return before is not None
 
     def _decide_suspects(self) -> Iterator[Change]:
@@ -378,16 +371,7 @@ def _known_entry(
         old_size = record.blobsize
         record = tree.file_record(where.abs, record.id, parent.id, where.space)
         return (
-            [
-                Change(
-                    kind="modified",
-                    space=where.space,
-                    node_id=NodeId(record.id),
-                    parent_id=NodeId(parent.id),
-                    path=where.path,
-                    node=_info(where, record),
-                )
-            ],
+            [_change("modified", where, record)],
             record.blobsize - old_size,
             None,
         )
@@ -407,15 +391,8 @@ def _known_entry(
         record.parentid, record.ino = parent.id, st.st_ino
         write_node(where.abs, record)
         tree.index.add(record.id, parent.id, where.name)
-        change = Change(
-            kind="moved",
-            space=where.space,
-            node_id=NodeId(record.id),
-            parent_id=NodeId(parent.id),
-            path=where.path,
-            node=_info(where, record),
-            old_path=old[1],
-            old_parent_id=NodeId(known[0]) if known and known[0] else "",
+        change = _change(
+            "moved", where, record, old_path=old[1], old_parent=known[0] if known else ""
         )
         if old[0] != where.space:
             return [change], size, None

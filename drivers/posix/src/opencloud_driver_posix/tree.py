@@ -19,6 +19,7 @@ from opencloud_driver_posix import checksums
 from opencloud_driver_posix.attrs import (
     NodeAttrs,
     content_changed,
+    file_attrs,
     next_tmtime,
     read_node,
     read_space,
@@ -220,17 +221,7 @@ class Tree:
         try:
             sums = checksums.hash_fd(fd)
             st = os.fstat(fd)
-            attrs = NodeAttrs(
-                id=node,
-                parentid=parent_id,
-                spaceid=space,
-                mtime=st.st_mtime_ns,
-                blobsize=st.st_size,
-                ino=st.st_ino,
-                sha1=sums["sha1"],
-                md5=sums["md5"],
-                adler32=sums["adler32"],
-            )
+            attrs = file_attrs(node, parent_id, space, st, sums)
             write_node(fd, attrs)
         finally:
             os.close(fd)

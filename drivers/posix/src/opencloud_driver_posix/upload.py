@@ -27,7 +27,14 @@ from opencloud.core import errors
 from opencloud.core.ids import new_node_id
 from opencloud.storage.types import NodeInfo, Ref
 from opencloud_driver_posix import versions
-from opencloud_driver_posix.attrs import NodeAttrs, etag_for, read_node, read_space, write_node
+from opencloud_driver_posix.attrs import (
+    NodeAttrs,
+    etag_for,
+    file_attrs,
+    read_node,
+    read_space,
+    write_node,
+)
 from opencloud_driver_posix.checksums import ALGORITHMS, Hasher
 from opencloud_driver_posix.errnos import os_errors, translate_os_error
 from opencloud_driver_posix.renames import rename_noreplace
@@ -216,17 +223,7 @@ class PosixUpload:
                     check_quota(tree, where, self._written - old_size, disk=False)
                 node = old.id if old is not None else new_node_id()
                 st = os.fstat(self._fd)
-                attrs = NodeAttrs(
-                    id=node,
-                    parentid=parent_attrs.id,
-                    spaceid=where.space,
-                    mtime=st.st_mtime_ns,
-                    blobsize=st.st_size,
-                    ino=st.st_ino,
-                    sha1=sums["sha1"],
-                    md5=sums["md5"],
-                    adler32=sums["adler32"],
-                )
+                attrs = file_attrs(node, parent_attrs.id, where.space, st, sums)
                 if old is not None and old.offloaded:
                     attrs.offloaded = True
                 write_node(self._fd, attrs)
