@@ -30,9 +30,9 @@ from opencloud.storage.types import Finding
 from opencloud_driver_posix import xattrs
 from opencloud_driver_posix.attrs import EXT_ATTR, read_node
 from opencloud_driver_posix.ext import read_ext, write_ext
-from opencloud_driver_posix.layout import NODES_DIR, tmp_dir, trash_dirs
+from opencloud_driver_posix.layout import NODES_DIR, trash_dirs
 from opencloud_driver_posix.scanner import FullScan
-from opencloud_driver_posix.tree import Tree
+from opencloud_driver_posix.tree import Tree, remove_path
 
 if TYPE_CHECKING:
     from opencloud_driver_posix.driver import PosixDriver
@@ -82,25 +82,16 @@ def _check(driver: PosixDriver, *, repair: bool, alone: bool) -> Iterator[Findin
 
 
 def _stale_temps(tree: Tree, *, repair: bool, alone: bool) -> Iterator[Finding]:
-    horizon = time.time() - (0 if alone else STALE_TEMP_SECONDS)
-    for space_dir in tree.index.spaces.values():
-        with contextlib.suppress(FileNotFoundError), os.scandir(tmp_dir(space_dir)) as entries:
-            for entry in entries:
-                if entry.stat(follow_symlinks=False).st_mtime >= horizon:
-                    continue
-                if repair:
-                    from opencloud_driver_posix.moves import remove_tree  # noqa: PLC0415
-
-                    if entry.is_dir(follow_symlinks=False):
-                        remove_tree(entry.path)
-                    else:
-                        os.unlink(entry.path)
-                yield Finding(
-                    code="stale-temp",
-                    path=entry.path,
-                    repaired=repair,
-                    message="staging file left by an interrupted write",
-                )
+    horizon_ns = time.time_ns() - (0 if alone else STALE_TEMP_SECONDS * 1_000_000_000)
+    for path in tree.stale_temps(horizon_ns):
+        if repair:
+            remove_path(path)
+        yield Finding(
+            code="stale-temp",
+            path=path,
+            repaired=repair,
+            message="staging file left by an interrupted write",
+        )
 
 
 def _walk(tree: Tree) -> Iterator[str]:

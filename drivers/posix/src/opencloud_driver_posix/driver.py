@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import BinaryIO, ClassVar, Self
 
 from opencloud.core import errors
-from opencloud.core.ids import NodeId, SpaceId, new_node_id
+from opencloud.core.ids import NodeId, SpaceId
 from opencloud.core.paths import RESERVED_ROOT_NAMES, check_name
 from opencloud.storage.types import (
     Change,
@@ -47,7 +47,7 @@ from opencloud_driver_posix.errnos import os_errors
 from opencloud_driver_posix.ext import read_ext, write_ext
 from opencloud_driver_posix.layout import Layout, ensure_space_dirs
 from opencloud_driver_posix.options import PosixOptions, parse_options, resolve_root
-from opencloud_driver_posix.tree import Located, Tree, disk_free
+from opencloud_driver_posix.tree import Located, Tree, disk_free, remove_path
 
 
 class PosixDriver:
@@ -173,7 +173,7 @@ class PosixDriver:
     def delete_space(self, space: SpaceId) -> None:
         space_dir = self.tree.space_dir(space)
         with self.tree.locks(space):
-            moves.remove_tree(space_dir)
+            remove_path(space_dir)
             self.tree.index.remove_space(space)
 
     # ---------------------------------------------------------------- read
@@ -246,21 +246,12 @@ class PosixDriver:
             raise errors.AlreadyExists("the space root already exists")
         parent = where.parent()
         parent_attrs, _ = self.tree.folder(parent)
-        with self.tree.locks(parent_attrs.id), os_errors(where.path):
-            node = new_node_id()
-            os.mkdir(where.abs)
-            st = os.lstat(where.abs)
-            attrs = NodeAttrs(
-                id=node,
-                parentid=parent_attrs.id,
-                spaceid=where.space,
-                ino=st.st_ino,
-                tmtime=time.time_ns(),
-            )
-            write_node(where.abs, attrs)
-            self.tree.index.add(node, parent_attrs.id, where.name)
-        self.tree.propagate(parent, 0)
-        return self.tree.info(where, attrs, st)
+        attrs = self.tree.create_folder(where, parent_attrs.id)
+        if attrs is None:
+            raise errors.AlreadyExists(f"{where.path}: already exists")
+        self.tree.propagate(parent, 0, start_id=parent_attrs.id)
+        with os_errors(where.path):
+            return self.tree.info(where, attrs, os.lstat(where.abs))
 
     def begin_upload(
         self,

@@ -454,8 +454,3 @@ def _copy_tree(
         else:
             top_attrs = attrs
     return top_attrs, entries
-
-
-def remove_tree(path: str) -> None:
-    """Delete a whole tree for good (a space being deleted)."""
-    shutil.rmtree(path)

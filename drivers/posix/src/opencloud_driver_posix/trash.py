@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from urllib.parse import quote, unquote_to_bytes
 
 from opencloud.core import errors
-from opencloud.core.ids import NodeId, SpaceId, new_node_id
+from opencloud.core.ids import NodeId, SpaceId
 from opencloud.core.paths import check_name, split_path
 from opencloud.storage.types import NodeInfo, NodeKind, Ref, TrashItem
 from opencloud_driver_posix import ext, versions
@@ -371,31 +371,10 @@ def ensure_folders(tree: Tree, where: Located) -> NodeAttrs:
 
 
 def _mkdir(tree: Tree, where: Located, parent_id: str) -> NodeAttrs:
-    """Create one folder, record included, in one step: it is made in
-    ``.oc-tmp``, given its record, indexed, and renamed into place exclusively
-    under its parent's lock. A folder that appeared meanwhile is used as is."""
-    temp = tree.temp_path(where.space_dir)
-    with os_errors(where.path):
-        os.mkdir(temp, 0o755)
-        attrs = NodeAttrs(
-            id=new_node_id(),
-            parentid=parent_id,
-            spaceid=where.space,
-            ino=os.lstat(temp).st_ino,
-            tmtime=time.time_ns(),
-        )
-        write_node(temp, attrs)
-        with tree.locks(parent_id):
-            tree.index.add(attrs.id, parent_id, where.name)
-            try:
-                rename_noreplace(temp, where.abs)
-            except BaseException as exc:
-                tree.index.remove(attrs.id)
-                os.rmdir(temp)
-                if not isinstance(exc, FileExistsError):
-                    raise
-            else:
-                return attrs
+    """Create one missing folder; one that appeared meanwhile is used as is."""
+    created = tree.create_folder(where, parent_id)
+    if created is not None:
+        return created
     found, _ = tree.folder(where)
     return found
 

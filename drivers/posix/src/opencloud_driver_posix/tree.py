@@ -5,9 +5,13 @@ changes propagate to the space root.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat as statmod
+import time
 import uuid
+from collections.abc import Iterator
 
 import msgspec
 
@@ -31,6 +35,7 @@ from opencloud_driver_posix.index import NodeIndex
 from opencloud_driver_posix.layout import Layout, tmp_dir
 from opencloud_driver_posix.locks import NodeLocks
 from opencloud_driver_posix.options import PosixOptions
+from opencloud_driver_posix.renames import rename_noreplace
 
 
 class Located:
@@ -265,7 +270,50 @@ class Tree:
             node_id = attrs.parentid or None
             where = None if where.path == "/" else where.parent()
 
+    # ---- creating folders
+    def create_folder(self, where: Located, parent_id: str) -> NodeAttrs | None:
+        """Create one folder with its record in one visible step, or None when
+        the name is taken.
+
+        The folder is made in ``.oc-tmp``, given its record, indexed, and renamed
+        into place with RENAME_NOREPLACE under its parent's lock: no program (the
+        watcher included) ever sees it without its record, and two creators
+        cannot both succeed. Nothing is propagated; the caller does that.
+        """
+        temp = self.temp_path(where.space_dir)
+        with os_errors(where.path):
+            os.mkdir(temp, 0o755)
+            attrs = NodeAttrs(
+                id=new_node_id(),
+                parentid=parent_id,
+                spaceid=where.space,
+                ino=os.lstat(temp).st_ino,
+                tmtime=time.time_ns(),
+            )
+            write_node(temp, attrs)
+            with self.locks(parent_id):
+                self.index.add(attrs.id, parent_id, where.name)
+                try:
+                    rename_noreplace(temp, where.abs)
+                except BaseException as exc:
+                    self.index.remove(attrs.id)
+                    os.rmdir(temp)
+                    if isinstance(exc, FileExistsError):
+                        return None
+                    raise
+        return attrs
+
     # ---- staging
+    def stale_temps(self, before_ns: int) -> Iterator[str]:
+        """Staging entries (files or folders) last changed before ``before_ns``:
+        what interrupted writes left behind."""
+        for space_dir in list(self.index.spaces.values()):
+            with contextlib.suppress(FileNotFoundError), os.scandir(tmp_dir(space_dir)) as entries:
+                for entry in entries:
+                    with contextlib.suppress(FileNotFoundError):
+                        if entry.stat(follow_symlinks=False).st_mtime_ns < before_ns:
+                            yield entry.path
+
     def temp_path(self, space_dir: str) -> str:
         return os.path.join(tmp_dir(space_dir), uuid.uuid4().hex)
 
@@ -274,6 +322,15 @@ class Tree:
         if found is None or found[0] != space:
             return None
         return Ref(space, normalize_path(found[1]))
+
+
+def remove_path(path: str) -> None:
+    """Remove a file or a whole tree (never following symlinks); gone is fine."""
+    with contextlib.suppress(FileNotFoundError):
+        if statmod.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
 
 def disk_free(path: str) -> int:

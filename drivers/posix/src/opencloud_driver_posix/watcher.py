@@ -13,7 +13,6 @@ watched: staging files and versions cause no events at all.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -28,8 +27,8 @@ from opencloud.storage.types import Change
 from opencloud_driver_posix import scanner
 from opencloud_driver_posix.attrs import read_node
 from opencloud_driver_posix.debounce import Debouncer
-from opencloud_driver_posix.layout import KIND_DIRS, tmp_dir
-from opencloud_driver_posix.tree import Located, Tree
+from opencloud_driver_posix.layout import KIND_DIRS
+from opencloud_driver_posix.tree import Located, Tree, remove_path
 
 with warnings.catch_warnings():
     # pyinotify 0.9.6 imports asyncore (deprecated in 3.11; pyasyncore on 3.12+)
@@ -77,20 +76,9 @@ def _scan(driver: PosixDriver) -> Iterator[Change]:
 
 def remove_stale_temps(tree: Tree, before_ns: int) -> list[str]:
     """Delete staging files older than this process: uploads a crash interrupted."""
-    removed: list[str] = []
-    for space_dir in list(tree.index.spaces.values()):
-        folder = tmp_dir(space_dir)
-        with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
-            for entry in entries:
-                with contextlib.suppress(FileNotFoundError):
-                    if entry.stat(follow_symlinks=False).st_mtime_ns < before_ns:
-                        if entry.is_dir(follow_symlinks=False):
-                            from opencloud_driver_posix.moves import remove_tree  # noqa: PLC0415
-
-                            remove_tree(entry.path)
-                        else:
-                            os.unlink(entry.path)
-                        removed.append(entry.path)
+    removed = list(tree.stale_temps(before_ns))
+    for path in removed:
+        remove_path(path)
     return removed
 
 
