@@ -56,7 +56,7 @@ def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Li
             supervisor.start()
             health.driver_open = True
             try:
-                yield AppState(files=services.files, health=health)
+                yield AppState(files=services.files, spaces=services.spaces, health=health)
             finally:
                 health.driver_open = False
                 await run_in_threadpool(supervisor.stop)

@@ -16,6 +16,7 @@ from opencloud.core.errors import ConfigError
 from opencloud.services.events.bus import EventBus
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.watcher import WatchWorker
+from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver, Watchable
 from opencloud.storage.registry import load_driver
 
@@ -25,6 +26,7 @@ class Services:
     """Every service the API adapters may reach."""
 
     files: FilesService
+    spaces: SpacesService
 
 
 def driver_options(settings: Settings) -> dict[str, object]:
@@ -49,7 +51,11 @@ def require_initialised(settings: Settings) -> None:
 
 def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> Services:
     require_initialised(settings)
-    return Services(files=FilesService(driver, bus, settings.storage.storage_id))
+    storage_id = settings.storage.storage_id
+    return Services(
+        files=FilesService(driver, bus, storage_id),
+        spaces=SpacesService(driver, storage_id),
+    )
 
 
 def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:

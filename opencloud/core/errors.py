@@ -74,6 +74,14 @@ class QuotaExceeded(OpenCloudError):
         self.space = space
 
 
+class Throttled(OpenCloudError):
+    """Too many failed attempts: try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class NotSupported(OpenCloudError):
     """The backend cannot do this (a driver without trash, a move across spaces)."""
 

@@ -15,7 +15,9 @@ import msgspec
 from opencloud.core.ids import NodeId, SpaceId
 
 NodeKind = Literal["file", "dir"]
-SpaceKind = Literal["personal", "project"]
+#: ``system`` spaces hold the server's own records (the user directory, locks,
+#: upload sessions); they are never listed to clients as drives.
+SpaceKind = Literal["personal", "project", "system"]
 
 
 class Ref(msgspec.Struct, frozen=True):

@@ -14,7 +14,9 @@ from typing import TypedDict, TypeVar
 from starlette.requests import Request
 
 from opencloud.api.http.health import HealthSource
+from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.service import SpacesService
 
 _T = TypeVar("_T")
 
@@ -23,11 +25,22 @@ class AppState(TypedDict):
     """What the lifespan yields; the keys are the accessor names below."""
 
     files: FilesService
+    spaces: SpacesService
     health: HealthSource
 
 
 def files(request: Request) -> FilesService:
     return _get(request, "files", FilesService)
+
+
+def spaces(request: Request) -> SpacesService:
+    return _get(request, "spaces", SpacesService)
+
+
+def principal(request: Request) -> Principal:
+    """The signed-in user, set by the authentication middleware on every
+    protected path. A handler behind it can rely on it being there."""
+    return _get(request, "principal", Principal)
 
 
 def health(request: Request) -> HealthSource:

@@ -1,10 +1,10 @@
 """THE error table: ``opencloud.core.errors`` type → HTTP status, code and headers.
 
 Domain code raises ``core.errors`` types and never chooses a status; this module
-is the only place that does. Protocol adapters (WebDAV, OCS, Graph) will render
-their own bodies from the same ``ErrorInfo``; until they exist every error is
-rendered as JSON in LibreGraph's shape, ``{"error": {"code", "message"}}``, with
-LibreGraph's codes (clients already parse those).
+is the only place that does. The body takes the form the protocol's clients
+parse, chosen by the request path (``error_format``): WebDAV paths get Sabre's
+``<d:error>`` XML (what ownCloud/OpenCloud clients read), OCS paths the OCS
+envelope, everything else LibreGraph's ``{"error": {"code", "message"}}``.
 
 Lookup walks the exception's MRO, so a subclass (``InvalidName``) maps like its
 parent (``InvalidInput``) unless the table names it.
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import HTTPExceptionHandler
 
-from opencloud.api.http.responses import json_response
+from opencloud.api.http.formats import ErrorFormat, error_format, render_error
 from opencloud.core.errors import (
     AlreadyExists,
     Conflict,
@@ -34,11 +34,16 @@ from opencloud.core.errors import (
     PreconditionFailed,
     QuotaExceeded,
     StorageUnavailable,
+    Throttled,
     TooLarge,
     Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
+
+#: The challenge of a 401. Browsers get Bearer tokens from ``/auth/token`` and
+#: never see this header's dialog because they send ``X-Requested-With``.
+BASIC_CHALLENGE = 'Basic realm="OpenCloud", charset="UTF-8"'
 
 
 class ErrorInfo(msgspec.Struct, frozen=True):
@@ -49,22 +54,11 @@ class ErrorInfo(msgspec.Struct, frozen=True):
     headers: Mapping[str, str] = {}
 
 
-class ErrorDetail(msgspec.Struct, frozen=True):
-    code: str
-    message: str
-
-
-class ErrorBody(msgspec.Struct, frozen=True):
-    error: ErrorDetail
-
-
 #: core error → wire form. Order does not matter: lookup is by the exception's MRO.
 ERROR_TABLE: Mapping[type[OpenCloudError], ErrorInfo] = {
     NotFound: ErrorInfo(404, "itemNotFound"),
-    # The auth adapter will pick the challenge (Basic or Bearer) per request.
-    Unauthenticated: ErrorInfo(
-        401, "unauthenticated", {"WWW-Authenticate": 'Basic realm="OpenCloud", charset="UTF-8"'}
-    ),
+    Unauthenticated: ErrorInfo(401, "unauthenticated", {"WWW-Authenticate": BASIC_CHALLENGE}),
+    Throttled: ErrorInfo(429, "tooManyRequests"),
     PermissionDenied: ErrorInfo(403, "accessDenied"),
     AlreadyExists: ErrorInfo(409, "nameAlreadyExists"),
     Conflict: ErrorInfo(409, "conflict"),
@@ -98,15 +92,68 @@ def status_for(exc: BaseException | type[BaseException]) -> int:
     return error_info(exc).status
 
 
-def error_response(info: ErrorInfo, message: str) -> Response:
-    """The JSON error body for ``info``."""
-    body = ErrorBody(ErrorDetail(info.code, message))
-    return json_response(body, status_code=info.status, headers=info.headers)
+def error_headers(exc: BaseException, info: ErrorInfo) -> dict[str, str]:
+    """The table's headers plus those that depend on the instance."""
+    headers = dict(info.headers)
+    if isinstance(exc, Throttled):
+        headers["Retry-After"] = str(exc.retry_after)
+    return headers
 
 
-def unexpected_response(request_id: str) -> Response:
+def error_response(
+    info: ErrorInfo,
+    message: str,
+    *,
+    path: str = "",
+    fmt: ErrorFormat | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error body for ``info`` in the form of the protocol that ``path`` (or
+    ``fmt``) belongs to."""
+    body, media_type, status = render_error(
+        fmt or error_format(path), info.status, info.code, message, exception=_sabre_name(info)
+    )
+    return Response(
+        body,
+        status_code=status,
+        headers=dict(headers if headers is not None else info.headers),
+        media_type=media_type,
+    )
+
+
+def exception_response(exc: OpenCloudError, *, path: str = "") -> Response:
+    """The response for a domain error raised while serving ``path``."""
+    info = error_info(exc)
+    return error_response(info, exc.message, path=path, headers=error_headers(exc, info))
+
+
+def unexpected_response(request_id: str, *, path: str = "") -> Response:
     """The 500 for a failure we did not foresee; the id lets an admin find the log line."""
-    return error_response(UNEXPECTED, f"internal server error (request id {request_id})")
+    return error_response(UNEXPECTED, f"internal server error (request id {request_id})", path=path)
+
+
+#: Sabre exception class names by status, as ownCloud's clients parse them.
+_SABRE = {
+    400: "BadRequest",
+    401: "NotAuthenticated",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    412: "PreconditionFailed",
+    415: "UnsupportedMediaType",
+    423: "Locked",
+    429: "TooManyRequests",
+    501: "NotImplemented",
+    503: "ServiceUnavailable",
+    507: "InsufficientStorage",
+}
+
+
+def _sabre_name(info: ErrorInfo) -> str:
+    if info.status == 413:
+        return "Sabre\\DAV\\Exception\\BadRequest"
+    return "Sabre\\DAV\\Exception\\" + _SABRE.get(info.status, "ServiceUnavailable")
 
 
 async def handle_opencloud_error(request: Request, exc: Exception) -> Response:
@@ -116,7 +163,9 @@ async def handle_opencloud_error(request: Request, exc: Exception) -> Response:
     if info.status >= 500:
         rid = getattr(request.state, "request_id", "-")
         log.warning("%s %s: %s (request id %s)", request.method, request.url.path, exc, rid)
-    return error_response(info, exc.message)
+    return error_response(
+        info, exc.message, path=request.url.path, headers=error_headers(exc, info)
+    )
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
@@ -126,7 +175,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if code is None:
         code = UNEXPECTED.code if exc.status_code >= 500 else "invalidRequest"
     info = ErrorInfo(exc.status_code, code, exc.headers or {})
-    return error_response(info, exc.detail)
+    return error_response(info, exc.detail, path=request.url.path)
 
 
 def exception_handlers() -> dict[type[Exception], HTTPExceptionHandler]:

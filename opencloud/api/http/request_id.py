@@ -62,4 +62,4 @@ class RequestIdMiddleware:
                 "unexpected error in %s %s (request id %s)", scope["method"], scope["path"], rid
             )
             if not started:
-                await unexpected_response(rid)(scope, receive, send_with_id)
+                await unexpected_response(rid, path=scope["path"])(scope, receive, send_with_id)

@@ -20,6 +20,7 @@ from opencloud.config.schema import Settings
 from opencloud.core.errors import ConfigError
 from opencloud.services.events.bus import InProcessBus
 from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver
 
 
@@ -52,7 +53,11 @@ def test_crashed_worker_makes_readyz_503(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
         supervisor.start()
-        yield AppState(files=FilesService(driver, InProcessBus(), "s"), health=health)
+        yield AppState(
+            files=FilesService(driver, InProcessBus(), "s"),
+            spaces=SpacesService(driver, "s"),
+            health=health,
+        )
         supervisor.stop()
 
     with (

@@ -4,6 +4,7 @@
 
     <root>/users/<space-id>/…          personal spaces (space id = user id)
     <root>/projects/<space-id>/…       project spaces
+    <root>/system/<space-id>/…         the server's own records (users, groups, locks)
     <root>/state/index.mpk             the derived id index (deleted = rebuilt)
     <root>/state/server.lock           held (shared) by every process using the tree
     <space>/.oc-nodes/ab/cd/<id>.mpk   growing metadata moved out of the xattrs
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from opencloud.storage.types import SpaceKind
 
-KIND_DIRS: dict[SpaceKind, str] = {"personal": "users", "project": "projects"}
+KIND_DIRS: dict[SpaceKind, str] = {"personal": "users", "project": "projects", "system": "system"}
 NODES_DIR = ".oc-nodes"
 TMP_DIR = ".oc-tmp"
 TRASH_DIR = ".Trash"

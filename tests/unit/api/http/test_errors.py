@@ -16,10 +16,13 @@ from starlette.testclient import TestClient
 from opencloud.api.http.errors import (
     ERROR_TABLE,
     UNEXPECTED,
+    error_headers,
     error_info,
+    error_response,
     exception_handlers,
     status_for,
 )
+from opencloud.api.http.formats import error_format
 from opencloud.api.http.request_id import RequestIdMiddleware
 from opencloud.core import errors
 
@@ -40,6 +43,7 @@ EXPECTED = [
     (errors.ChecksumMismatch, 400, "invalidRequest"),
     (errors.NotSupported, 501, "notSupported"),
     (errors.StorageUnavailable, 503, "serviceNotAvailable"),
+    (errors.Throttled, 429, "tooManyRequests"),
     (errors.ConfigError, 500, "generalException"),
     (errors.OpenCloudError, 500, "generalException"),
     (RuntimeError, 500, "generalException"),
@@ -48,7 +52,8 @@ EXPECTED = [
 
 @pytest.mark.parametrize(("exc", "status", "code"), EXPECTED)
 def test_table(exc: type[Exception], status: int, code: str) -> None:
-    info = error_info(exc("x"))
+    instance = exc("x", retry_after=3) if exc is errors.Throttled else exc("x")
+    info = error_info(instance)
     assert (info.status, info.code) == (status, code)
     assert status_for(exc) == status
 
@@ -132,3 +137,42 @@ def test_service_unavailable_is_logged_with_request_id(
     assert response.status_code == 503
     assert "r-1" in caplog.text
     assert "disk unplugged" in caplog.text
+
+
+def test_throttled_tells_when_to_retry() -> None:
+    exc = errors.Throttled("slow down", retry_after=7)
+    assert error_headers(exc, error_info(exc))["Retry-After"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("/dav/spaces/x", "dav"),
+        ("/remote.php/dav/files/u/a", "dav"),
+        ("/remote.php/webdav/a", "dav"),
+        ("/webdav", "dav"),
+        ("/ocs/v1.php/cloud/user", "ocs-v1"),
+        ("/ocs/v2.php/cloud/user", "ocs-v2"),
+        ("/graph/v1.0/me", "json"),
+        ("/davx", "json"),
+    ],
+)
+def test_error_format_follows_the_path(path: str, fmt: str) -> None:
+    assert error_format(path) == fmt
+
+
+def test_dav_errors_are_sabre_xml() -> None:
+    response = error_response(error_info(errors.NotFound), "no <such> file", path="/dav/spaces/x")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/xml; charset=utf-8"
+    body = bytes(response.body).decode()
+    assert "<s:exception>Sabre\\DAV\\Exception\\NotFound</s:exception>" in body
+    assert "<s:message>no &lt;such&gt; file</s:message>" in body
+
+
+def test_ocs_v1_errors_are_200_with_the_failure_in_meta() -> None:
+    response = error_response(error_info(errors.NotFound), "nope", path="/ocs/v1.php/x")
+    assert response.status_code == 200
+    assert b'"statuscode":998' in bytes(response.body)
+    v2 = error_response(error_info(errors.NotFound), "nope", path="/ocs/v2.php/x")
+    assert v2.status_code == 404

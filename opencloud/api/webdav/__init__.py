@@ -1,0 +1,1 @@
+"""webdav adapter."""

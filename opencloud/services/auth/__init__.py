@@ -1,0 +1,1 @@
+"""Users, groups, credentials: who is asking."""

@@ -1,0 +1,1 @@
+"""Spaces: which storage spaces a user may reach."""
