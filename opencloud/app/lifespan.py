@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from opencloud.api.http.context import AppState
 from opencloud.api.http.health import Readiness
-from opencloud.app.wiring import build_services, build_workers, load_storage
+from opencloud.app.wiring import build_features, build_services, build_workers, load_storage
 from opencloud.app.workers import Supervisor
 from opencloud.config.schema import Settings
 from opencloud.services.events.bus import InProcessBus
@@ -56,7 +56,15 @@ def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Li
             supervisor.start()
             health.driver_open = True
             try:
-                yield AppState(files=services.files, spaces=services.spaces, health=health)
+                yield AppState(
+                    files=services.files,
+                    spaces=services.spaces,
+                    locks=services.locks,
+                    auth=services.auth,
+                    health=health,
+                    features=build_features(storage),
+                    public_url=settings.url.rstrip("/"),
+                )
             finally:
                 health.driver_open = False
                 await run_in_threadpool(supervisor.stop)

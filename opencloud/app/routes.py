@@ -6,12 +6,73 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from opencloud.api.auth import tokens
+from opencloud.api.graph import drives as graph_drives
+from opencloud.api.graph import groups as graph_groups
+from opencloud.api.graph import me as graph_me
+from opencloud.api.graph import users as graph_users
+from opencloud.api.ocs import endpoints as ocs
 from opencloud.api.status.endpoints import healthz, readyz, status_php
+from opencloud.api.webdav.app import WebDav
 
 
 def routes() -> list[BaseRoute]:
+    dav = WebDav()  # one per app: it holds the app's WsgiDAV instance
     return [
+        # WebDAV, every flavour (the /remote.php prefix is optional)
+        *(
+            Route(prefix + "{rest:path}", dav)
+            for prefix in ("/dav/", "/remote.php/dav/", "/webdav", "/remote.php/webdav")
+        ),
         Route("/status.php", status_php, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        # OCS: the same endpoints under v1.php and v2.php
+        *(
+            route
+            for v in ("v1", "v2")
+            for route in (
+                Route(f"/ocs/{v}.php/cloud/capabilities", ocs.capabilities, methods=["GET"]),
+                Route(f"/ocs/{v}.php/cloud/user", ocs.user, methods=["GET"]),
+                Route(f"/ocs/{v}.php/cloud/users/{{userid}}", ocs.users, methods=["GET"]),
+                Route(
+                    f"/ocs/{v}.php/cloud/users/{{userid}}/groups", ocs.user_groups, methods=["GET"]
+                ),
+                Route(f"/ocs/{v}.php/config", ocs.config, methods=["GET"]),
+            )
+        ),
+        # LibreGraph: the user and their drives
+        Route("/graph/v1.0/me", graph_me.me, methods=["GET"]),
+        Route("/graph/v1.0/me/drive", graph_drives.my_drive, methods=["GET"]),
+        Route("/graph/v1.0/me/drives", graph_drives.my_drives, methods=["GET"]),
+        Route("/graph/v1beta1/me/drives", graph_drives.my_drives, methods=["GET"]),
+        Route("/graph/v1.0/drives", graph_drives.all_drives, methods=["GET"]),
+        Route("/graph/v1beta1/drives", graph_drives.all_drives, methods=["GET"]),
+        Route("/graph/v1.0/drives/{drive_id}", graph_drives.drive, methods=["GET"]),
+        Route("/graph/v1beta1/drives/{drive_id}", graph_drives.drive, methods=["GET"]),
+        # LibreGraph users and groups (writes: admins only)
+        Route("/graph/v1.0/users", graph_users.list_users, methods=["GET"]),
+        Route("/graph/v1.0/users", graph_users.create_user, methods=["POST"]),
+        Route("/graph/v1.0/users/{user_id}", graph_users.get_user, methods=["GET"]),
+        Route("/graph/v1.0/users/{user_id}", graph_users.update_user, methods=["PATCH"]),
+        Route("/graph/v1.0/users/{user_id}", graph_users.delete_user, methods=["DELETE"]),
+        Route("/graph/v1.0/groups", graph_groups.list_groups, methods=["GET"]),
+        Route("/graph/v1.0/groups", graph_groups.create_group, methods=["POST"]),
+        Route("/graph/v1.0/groups/{group_id}", graph_groups.get_group, methods=["GET"]),
+        Route("/graph/v1.0/groups/{group_id}", graph_groups.update_group, methods=["PATCH"]),
+        Route("/graph/v1.0/groups/{group_id}", graph_groups.delete_group, methods=["DELETE"]),
+        Route("/graph/v1.0/groups/{group_id}/members", graph_groups.list_members, methods=["GET"]),
+        Route(
+            "/graph/v1.0/groups/{group_id}/members/$ref", graph_groups.add_member, methods=["POST"]
+        ),
+        Route(
+            "/graph/v1.0/groups/{group_id}/members/{member_id}/$ref",
+            graph_groups.remove_member,
+            methods=["DELETE"],
+        ),
+        # sessions for the browser, app tokens for other clients
+        Route("/auth/token", tokens.session_token, methods=["POST"]),
+        Route("/auth-app/tokens", tokens.list_app_tokens, methods=["GET"]),
+        Route("/auth-app/tokens", tokens.create_app_token, methods=["POST"]),
+        Route("/auth-app/tokens", tokens.revoke_app_token, methods=["DELETE"]),
     ]

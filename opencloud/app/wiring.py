@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opencloud.api.http.features import Features
 from opencloud.app.workers import Worker
 from opencloud.config.schema import Settings
 from opencloud.core.errors import ConfigError
+from opencloud.services.auth.service import AuthService
 from opencloud.services.events.bus import EventBus
+from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.watcher import WatchWorker
 from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.protocol import StorageDriver, Watchable
+from opencloud.storage.protocol import HasTrash, HasVersions, StorageDriver, Watchable
 from opencloud.storage.registry import load_driver
 
 
@@ -27,6 +30,8 @@ class Services:
 
     files: FilesService
     spaces: SpacesService
+    locks: LockTable
+    auth: AuthService
 
 
 def driver_options(settings: Settings) -> dict[str, object]:
@@ -49,13 +54,27 @@ def require_initialised(settings: Settings) -> None:
         )
 
 
+def build_auth(settings: Settings, driver: StorageDriver) -> AuthService:
+    """The user directory and credential checks; the CLI builds it the same way.
+    Loads the directory from the storage and puts the configured admin into it."""
+    return AuthService(driver, settings)
+
+
 def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> Services:
     require_initialised(settings)
     storage_id = settings.storage.storage_id
     return Services(
         files=FilesService(driver, bus, storage_id),
         spaces=SpacesService(driver, storage_id),
+        locks=LockTable(driver),
+        auth=build_auth(settings, driver),
     )
+
+
+def build_features(driver: StorageDriver) -> Features:
+    """What works on this server: the defaults in ``api/http/features.py``,
+    plus what the driver can do."""
+    return Features(trash=isinstance(driver, HasTrash), versions=isinstance(driver, HasVersions))
 
 
 def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:

@@ -9,12 +9,15 @@ raises RuntimeError, a wiring bug that the error middleware turns into a 500.
 
 from __future__ import annotations
 
-from typing import TypedDict, TypeVar
+from typing import NotRequired, TypedDict, TypeVar
 
 from starlette.requests import Request
 
+from opencloud.api.http.features import Features
 from opencloud.api.http.health import HealthSource
+from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
+from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.spaces.service import SpacesService
 
@@ -26,21 +29,50 @@ class AppState(TypedDict):
 
     files: FilesService
     spaces: SpacesService
+    locks: LockTable
+    auth: AuthService
     health: HealthSource
+    #: what works (the capabilities document); see ``api/http/features.py``
+    features: NotRequired[Features]
+    #: the public URL clients reach the server at (``OC_URL``), no trailing slash
+    public_url: NotRequired[str]
 
 
 def files(request: Request) -> FilesService:
     return _get(request, "files", FilesService)
 
 
+def locks(request: Request) -> LockTable:
+    return _get(request, "locks", LockTable)
+
+
 def spaces(request: Request) -> SpacesService:
     return _get(request, "spaces", SpacesService)
+
+
+def auth(request: Request) -> AuthService:
+    return _get(request, "auth", AuthService)
 
 
 def principal(request: Request) -> Principal:
     """The signed-in user, set by the authentication middleware on every
     protected path. A handler behind it can rely on it being there."""
     return _get(request, "principal", Principal)
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The signed-in user on a path that also answers anonymous callers."""
+    value = getattr(request.state, "principal", None)
+    return value if isinstance(value, Principal) else None
+
+
+def features(request: Request) -> Features:
+    return _get(request, "features", Features)
+
+
+def public_url(request: Request) -> str:
+    """``OC_URL`` without a trailing slash, for absolute links in answers."""
+    return _get(request, "public_url", str)
 
 
 def health(request: Request) -> HealthSource:

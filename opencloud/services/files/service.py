@@ -17,7 +17,7 @@ in front of these calls.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import BinaryIO, TypeVar
 
 from opencloud.core.errors import NotFound, NotSupported
@@ -53,6 +53,11 @@ class FilesService:
         self._storage_id = storage_id
 
     # ---- ids
+    @property
+    def storage_id(self) -> str:
+        """The id of the storage this service writes to (the first part of every id)."""
+        return self._storage_id
+
     def resource_id(self, space: SpaceId, node: NodeId | str) -> str:
         """``storage$space!node``; empty for an empty node id (a space root's parent)."""
         return format_resource_id(self._storage_id, space, node) if node else ""
@@ -73,6 +78,16 @@ class FilesService:
 
     def open_read(self, ref: Ref) -> BinaryIO:
         return self._driver.open_read(ref)
+
+    # ---- arbitrary metadata (dead properties, favorites)
+    def get_meta(self, ref: Ref, keys: Collection[str] | None = None) -> dict[str, bytes]:
+        return self._driver.get_meta(ref, keys)
+
+    def set_meta(
+        self, ref: Ref, values: Mapping[str, bytes], *, remove: Collection[str] = ()
+    ) -> None:
+        """Metadata is not content: no event, the etag stays."""
+        self._driver.set_meta(ref, values, remove=remove)
 
     # ---- writes
     def mkdir(self, ref: Ref, *, initiator: str = "") -> NodeInfo:

@@ -1,0 +1,372 @@
+"""The WebDAV endpoint: one ASGI app for every DAV URL flavour.
+
+Per request: refuse a hostile raw path, resolve the URL to a space and path
+for the signed-in caller (``target.py``), then dispatch.
+
+- Native (hot paths): OPTIONS, PROPFIND, GET, HEAD, PUT. PUT is native only
+  when no lock covers the target and the request has no ``If`` header;
+  otherwise it goes to WsgiDAV, which evaluates If lists and lock tokens.
+- WsgiDAV (through a2wsgi, bodies streamed): everything else, with the request
+  path, ``Destination`` and ``If`` resource tags rewritten to the canonical
+  ``/dav/spaces/…`` form (``provider.py`` says why).
+
+Both sides raise ``core.errors`` and render through ``api.http.errors``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from a2wsgi import WSGIMiddleware
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+from wsgidav.dav_error import DAVError
+from wsgidav.request_resolver import RequestResolver
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+from opencloud.api.http import context
+from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exception_response
+from opencloud.api.webdav import transfer
+from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
+from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
+from opencloud.api.webdav.props import EntryContext
+from opencloud.api.webdav.provider import (
+    CREATED_KEY,
+    ENV_KEY,
+    DavRequestEnv,
+    SpacesProvider,
+    canonical_url,
+)
+from opencloud.api.webdav.target import DavTarget, NotDav, TargetResolver, check_raw_path
+from opencloud.api.webdav.xmlbody import MAX_XML_BODY, parse_xml
+from opencloud.core.errors import InvalidInput, NotFound, OpenCloudError, TooLarge
+from opencloud.services.auth.types import Principal
+from opencloud.services.files.locks import LockTable
+from opencloud.services.files.service import FilesService
+from opencloud.storage.types import NodeInfo, Ref
+
+XML = "application/xml; charset=utf-8"
+
+ALLOW = (
+    "OPTIONS, GET, HEAD, POST, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, PUT, MKCOL, LOCK, UNLOCK"
+)
+
+OPTIONS_HEADERS = {
+    "Allow": ALLOW,
+    "DAV": "1, 2",
+    "MS-Author-Via": "DAV",
+    "Accept-Ranges": "bytes",
+    "Tus-Resumable": "1.0.0",
+    "Tus-Version": "1.0.0",
+    "Tus-Extension": "creation,creation-with-upload,checksum,expiration,termination",
+    "Tus-Checksum-Algorithm": "md5,sha1,adler32",
+    "Content-Length": "0",
+}
+
+#: Methods whose XML body we parse ourselves before WsgiDAV does, so that a
+#: DTD is refused with our message and an oversized body never reaches it.
+_XML_METHODS = {"PROPPATCH", "LOCK"}
+
+_TAGGED = re.compile(r"<([^>]*)>")
+
+
+class WebDav:
+    """The ASGI app. WsgiDAV is built on first use, around the lock table of
+    the running app (the lifespan state), and kept for the app's lifetime."""
+
+    def __init__(self) -> None:
+        self._built: tuple[LockTable, WSGIMiddleware, WsgiDAVApp] | None = None
+        self._guard = threading.Lock()
+
+    def _wsgidav(self, table: LockTable) -> tuple[WSGIMiddleware, WsgiDAVApp]:
+        with self._guard:
+            if self._built is None or self._built[0] is not table:
+                dav = WsgiDAVApp(
+                    {
+                        "provider_mapping": {"/": SpacesProvider()},
+                        "middleware_stack": [RequestResolver],
+                        "lock_storage": DurableLockStorage(table),
+                        "property_manager": None,
+                        "logging": {"enable": False},
+                        "verbose": 0,
+                        "dir_browser": {"enable": False},
+                        "add_header_MS_Author_Via": False,
+                        "http_authenticator": {"domain_controller": None},
+                        "simple_dc": {"user_mapping": {"*": True}},
+                    }
+                )
+                wsgi: Any = _SabreErrors(dav)
+                self._built = (table, WSGIMiddleware(wsgi, workers=16), dav)
+            return self._built[1], self._built[2]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        path = scope["path"]
+        try:
+            response = await self._handle(request, scope, receive, send)
+        except OpenCloudError as exc:
+            response = exception_response(exc, path=path)
+        except NotDav:
+            response = error_response(
+                error_info(NotFound), "name a space: /dav/spaces/{space-id}/…", path=path
+            )
+        if response is not None:
+            await response(scope, receive, send)
+
+    async def _handle(
+        self, request: Request, scope: Scope, receive: Receive, send: Send
+    ) -> Response | transfer.RawResponse | None:
+        check_raw_path(scope.get("raw_path"))
+        method = scope["method"]
+        user = context.principal(request)
+        files = context.files(request)
+        if method == "OPTIONS":
+            return Response(status_code=200, headers=OPTIONS_HEADERS)
+        resolver = TargetResolver(context.spaces(request), files)
+        target = await run_in_threadpool(resolver.resolve, scope["path"], user)
+        initiator = request.headers.get("initiator-id", "")[:128]
+        if method == "PROPFIND":
+            return await self._propfind(request, files, user, target)
+        if method in ("GET", "HEAD"):
+            return await transfer.get(request, files, target, head=method == "HEAD")
+        table = context.locks(request)
+        middleware, dav = self._wsgidav(table)
+        if method == "PUT" and "if" not in request.headers:
+            url = quote(canonical_url(files.storage_id, target.space, target.path))
+            if not covering_locks(dav.lock_manager, url):
+                return await transfer.put(request, files, target, initiator)
+        await self._to_wsgidav(
+            middleware=middleware,
+            request=request,
+            resolver=resolver,
+            user=user,
+            target=target,
+            initiator=initiator,
+            files=files,
+            send=send,
+        )
+        return None
+
+    # ---- PROPFIND
+    async def _propfind(
+        self, request: Request, files: FilesService, user: Principal, target: DavTarget
+    ) -> Response:
+        depth = request.headers.get("depth", "1").strip().lower()
+        if depth not in ("0", "1"):
+            raise InvalidInput(f"Invalid Depth header value: {depth[:20]!r} (use 0 or 1)")
+        body = await _small_body(request)
+        parsed = parse_propfind(body)
+        fetch = needs(wanted(parsed))
+        ref = Ref(target.space, target.path)
+        minimal = "return=minimal" in request.headers.get("prefer", "")
+        spaces = context.spaces(request)
+
+        def prepare() -> tuple[NodeInfo, EntryContext, list[NodeInfo]]:
+            node = files.stat(ref)
+            space = spaces.reachable(user, target.space)
+            ctx = EntryContext(
+                resource_id=lambda n: files.resource_id(n.space, n.id),
+                parent_id=lambda n: files.resource_id(n.space, n.parent_id),
+                space_id=files.space_id(target.space),
+                owner_id=user.username if space.owner == user.id else space.owner,
+                owner_name=user.display_name if space.owner == user.id else space.owner,
+                base_url=_base_url(request),
+                quota=spaces.quota(target.space) if "quota" in fetch else None,
+            )
+            children = list(files.list(ref)) if depth == "1" and node.kind == "dir" else []
+            return node, ctx, children
+
+        node, ctx, children = await run_in_threadpool(prepare)
+        with_meta = "meta" in fetch
+
+        def entries() -> Iterable[tuple[NodeInfo, dict[str, bytes] | None]]:
+            for entry in (node, *children):
+                meta = _meta_or_none(files, entry) if with_meta else None
+                yield entry, meta
+
+        def body_chunks() -> Iterable[bytes]:
+            return multistatus(target, iter(entries()), parsed, ctx, minimal=minimal)
+
+        headers = {"DAV": "1, 3, extended-mkcol"}
+        if minimal:
+            headers["Preference-Applied"] = "return=minimal"
+        if not children or len(children) < 200:
+            content = b"".join(await run_in_threadpool(lambda: list(body_chunks())))
+            return Response(content, status_code=207, headers=headers, media_type=XML)
+        return StreamingResponse(
+            _iterate_in_thread(body_chunks()), status_code=207, headers=headers, media_type=XML
+        )
+
+    # ---- WsgiDAV
+    async def _to_wsgidav(
+        self,
+        *,
+        middleware: WSGIMiddleware,
+        request: Request,
+        resolver: TargetResolver,
+        user: Principal,
+        target: DavTarget,
+        initiator: str,
+        files: FilesService,
+        send: Send,
+    ) -> None:
+        scope = dict(request.scope)
+        storage = files.storage_id
+        canonical = canonical_url(storage, target.space, target.path)
+        if request.url.path.endswith("/") and not canonical.endswith("/"):
+            canonical += "/"
+        headers = [(k, v) for k, v in scope["headers"] if k not in (b"destination", b"if")]
+        destination = request.headers.get("destination")
+        if destination is not None:
+            dest = await run_in_threadpool(_resolve_url, resolver, destination, user)
+            if dest.space != target.space:
+                raise InvalidInput("COPY and MOVE work within one space")
+            headers.append(
+                (b"destination", quote(canonical_url(storage, dest.space, dest.path)).encode())
+            )
+        if_header = request.headers.get("if")
+        if if_header is not None:
+            rewritten = await run_in_threadpool(_rewrite_if, if_header, resolver, user, storage)
+            headers.append((b"if", rewritten.encode("latin-1")))
+        scope["headers"] = headers
+        scope["path"] = canonical
+        scope["raw_path"] = quote(canonical).encode()
+        scope["root_path"] = ""
+        scope[ENV_KEY] = DavRequestEnv(files=files, user=user, initiator=initiator)
+        receive = request.receive
+        if scope["method"] in _XML_METHODS:
+            body = await _small_body(request)
+            if body.strip():
+                parse_xml(body)  # refuses DTDs and malformed XML with our message
+            receive = _replay(body)
+        bridge: Any = middleware
+        await bridge(scope, receive, send)
+
+
+class _SabreErrors:
+    """WSGI wrapper: hands our request context to WsgiDAV (a2wsgi keeps the
+    ASGI scope in the environ) and renders any error that escapes WsgiDAV
+    through the one error table."""
+
+    def __init__(self, app: WsgiDAVApp) -> None:
+        self._app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        scope = environ["asgi.scope"]
+        env: DavRequestEnv = scope[ENV_KEY]
+        environ[ENV_KEY] = env
+        environ["wsgidav.auth.user_name"] = env.user.username
+        environ["wsgidav.auth.realm"] = "OpenCloud"
+        environ["wsgidav.auth.roles"] = ["editor"]
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("204") and environ.get(CREATED_KEY):
+                status = "201 Created"
+            return start_response(status, headers, exc_info)
+
+        try:
+            return list(self._app(environ, start))
+        except OpenCloudError as exc:
+            response = exception_response(exc, path=scope["path"])
+        except DAVError as exc:
+            response = _dav_error_response(exc, scope["path"])
+        start_response(
+            f"{response.status_code} X",
+            [(k, v) for k, v in response.headers.items()],
+        )
+        return [bytes(response.body)]
+
+
+def _dav_error_response(exc: DAVError, path: str) -> Response:
+    status = int(exc.value)
+    message = exc.context_info or exc.get_user_info()
+    code = {404: "itemNotFound", 409: "conflict", 412: "preconditionFailed", 423: "itemIsLocked"}
+    return error_response(
+        ErrorInfo(status, code.get(status, "invalidRequest")), str(message), path=path
+    )
+
+
+def _resolve_url(resolver: TargetResolver, url: str, user: Principal) -> DavTarget:
+    """A ``Destination`` (full URL or bare path) as a target of this caller."""
+    parts = urlsplit(url.strip())
+    path = unquote(parts.path)
+    if not path.startswith("/"):
+        raise InvalidInput(f"not a URL path: {url[:100]!r}")
+    if re.search(r"%(?:2f|5c|00)", parts.path, re.IGNORECASE):
+        raise InvalidInput("encoded slashes, backslashes and NUL are not allowed in a URL path")
+    try:
+        return resolver.resolve(path, user)
+    except NotDav:
+        raise InvalidInput(f"the destination is not a WebDAV resource: {url[:100]!r}") from None
+
+
+def _rewrite_if(header: str, resolver: TargetResolver, user: Principal, storage: str) -> str:
+    """Resource tags (``<http://host/remote.php/webdav/a>``) in an ``If`` header,
+    rewritten to canonical URLs; lock tokens and etags stay as they are."""
+
+    def replace(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if not (inner.startswith("/") or inner.lower().startswith(("http://", "https://"))):
+            return match.group(0)
+        try:
+            target = _resolve_url(resolver, inner, user)
+        except OpenCloudError:
+            return match.group(0)
+        return "<" + quote(canonical_url(storage, target.space, target.path)) + ">"
+
+    return _TAGGED.sub(replace, header)
+
+
+def _meta_or_none(files: FilesService, node: NodeInfo) -> dict[str, bytes] | None:
+    try:
+        return files.get_meta(Ref(node.space, node.path))
+    except NotFound:
+        return None
+
+
+def _base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _small_body(request: Request) -> bytes:
+    """A body that must fit in memory (XML): refused past MAX_XML_BODY."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_XML_BODY:
+        raise TooLarge(f"the request body is over {MAX_XML_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_XML_BODY:
+            raise TooLarge(f"the request body is over {MAX_XML_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _iterate_in_thread(chunks: Iterable[bytes]) -> Any:
+    iterator = iter(chunks)
+    sentinel = object()
+    while True:
+        chunk = await run_in_threadpool(next, iterator, sentinel)
+        if chunk is sentinel:
+            break
+        yield chunk

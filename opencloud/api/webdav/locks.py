@@ -1,0 +1,55 @@
+"""WsgiDAV's lock storage, made durable through the files service's LockTable.
+
+WsgiDAV's in-memory ``LockStorageDict`` does the lock bookkeeping (tokens,
+depth, scopes, expiry); we give it a dictionary loaded from the storage and
+write the dictionary back whenever it changes (``_flush``). Every writer
+consults the same manager: WsgiDAV's own methods, and the native PUT and TUS
+handlers through ``covering_locks`` before they write.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from wsgidav.lock_man.lock_manager import LockManager
+from wsgidav.lock_man.lock_storage import LockStorageDict
+from wsgidav.rw_lock import ReadWriteLock
+
+from opencloud.services.files.locks import LockTable
+
+log = logging.getLogger(__name__)
+
+
+class DurableLockStorage(LockStorageDict):  # type: ignore[misc]
+    def __init__(self, table: LockTable) -> None:
+        super().__init__()
+        self._table = table
+
+    def open(self) -> None:
+        self._lock = ReadWriteLock()
+        try:
+            self._dict = self._table.load()
+        except Exception:  # a broken lock file must not stop the server
+            log.exception("could not read the lock table; starting without locks")
+            self._dict = {}
+
+    def close(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._dict is not None:
+            self._table.save(dict(self._dict))
+
+    def is_empty(self) -> bool:
+        return not self._dict
+
+
+def covering_locks(manager: LockManager, url: str) -> list[dict[str, Any]]:
+    """Locks on ``url`` (canonical, unquoted) or on a folder above it with
+    depth infinity: a write there needs one of their tokens."""
+    storage = manager.storage
+    if isinstance(storage, DurableLockStorage) and storage.is_empty():
+        return []
+    result: list[dict[str, Any]] = manager.get_indirect_url_lock_list(url)
+    return result
