@@ -11,8 +11,10 @@ from opencloud.api.graph import drives as graph_drives
 from opencloud.api.graph import groups as graph_groups
 from opencloud.api.graph import me as graph_me
 from opencloud.api.graph import users as graph_users
+from opencloud.api.http.routing import PrefixRoute
 from opencloud.api.ocs import endpoints as ocs
 from opencloud.api.status.endpoints import healthz, readyz, status_php
+from opencloud.api.webdav import tus
 from opencloud.api.webdav.app import WebDav
 
 
@@ -20,10 +22,9 @@ def routes() -> list[BaseRoute]:
     dav = WebDav()  # one per app: it holds the app's WsgiDAV instance
     return [
         # WebDAV, every flavour (the /remote.php prefix is optional)
-        *(
-            Route(prefix + "{rest:path}", dav)
-            for prefix in ("/dav/", "/remote.php/dav/", "/webdav", "/remote.php/webdav")
-        ),
+        PrefixRoute(("/dav", "/remote.php/dav", "/webdav", "/remote.php/webdav"), dav),
+        # TUS upload URLs (the token is the credential: no login)
+        Route("/data/{token}", tus.DataEndpoint(dav.write_locked)),
         Route("/status.php", status_php, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

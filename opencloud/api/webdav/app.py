@@ -32,7 +32,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exception_response
-from opencloud.api.webdav import transfer
+from opencloud.api.webdav import chunking, transfer, tus
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
 from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
 from opencloud.api.webdav.props import EntryContext
@@ -43,7 +43,13 @@ from opencloud.api.webdav.provider import (
     SpacesProvider,
     canonical_url,
 )
-from opencloud.api.webdav.target import DavTarget, NotDav, TargetResolver, check_raw_path
+from opencloud.api.webdav.target import (
+    DavTarget,
+    NotDav,
+    TargetResolver,
+    check_raw_path,
+    split_dav_path,
+)
 from opencloud.api.webdav.xmlbody import MAX_XML_BODY, parse_xml
 from opencloud.core.errors import InvalidInput, NotFound, OpenCloudError, TooLarge
 from opencloud.services.auth.types import Principal
@@ -97,7 +103,12 @@ class WebDav:
                         "verbose": 0,
                         "dir_browser": {"enable": False},
                         "add_header_MS_Author_Via": False,
-                        "http_authenticator": {"domain_controller": None},
+                        "http_authenticator": {
+                            "domain_controller": None,
+                            "accept_basic": False,
+                            "accept_digest": False,
+                            "default_to_digest": False,
+                        },
                         "simple_dc": {"user_mapping": {"*": True}},
                     }
                 )
@@ -128,6 +139,11 @@ class WebDav:
         files = context.files(request)
         if method == "OPTIONS":
             return Response(status_code=200, headers=OPTIONS_HEADERS)
+        namespace, rest = split_dav_path(scope["path"])
+        if namespace == "uploads":
+            return await chunking.handle(
+                request, rest, user=user, files=files, locked=self.write_locked
+            )
         resolver = TargetResolver(context.spaces(request), files)
         target = await run_in_threadpool(resolver.resolve, scope["path"], user)
         initiator = request.headers.get("initiator-id", "")[:128]
@@ -135,6 +151,16 @@ class WebDav:
             return await self._propfind(request, files, user, target)
         if method in ("GET", "HEAD"):
             return await transfer.get(request, files, target, head=method == "HEAD")
+        if method == "POST":
+            return await tus.create(
+                request,
+                files=files,
+                uploads=context.uploads(request),
+                target=target,
+                user=user,
+                initiator=initiator,
+                locked=self.write_locked,
+            )
         table = context.locks(request)
         middleware, dav = self._wsgidav(table)
         if method == "PUT" and "if" not in request.headers:
@@ -152,6 +178,14 @@ class WebDav:
             send=send,
         )
         return None
+
+    def write_locked(self, request: Request, ref: Ref) -> bool:
+        """Whether a WebDAV lock covers ``ref``: TUS and chunked uploads carry
+        no lock token, so such a write is refused (423)."""
+        files = context.files(request)
+        _, dav = self._wsgidav(context.locks(request))
+        url = quote(canonical_url(files.storage_id, ref.space, ref.path))
+        return bool(covering_locks(dav.lock_manager, url))
 
     # ---- PROPFIND
     async def _propfind(

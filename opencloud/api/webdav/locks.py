@@ -35,7 +35,8 @@ class DurableLockStorage(LockStorageDict):  # type: ignore[misc]
             self._dict = {}
 
     def close(self) -> None:
-        self._flush()
+        """Nothing to do: every change was written when it happened (and
+        WsgiDAV calls this from a finaliser, possibly after the storage closed)."""
 
     def _flush(self) -> None:
         if self._dict is not None:

@@ -32,7 +32,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 from opencloud.api.http.errors import status_for
 from opencloud.api.webdav.headers import parse_mtime
 from opencloud.api.webdav.propfind import dead_key
-from opencloud.api.webdav.props import PROTECTED, content_type
+from opencloud.api.webdav.props import FAVORITE_KEY, PROTECTED, content_type
 from opencloud.core.errors import NotFound, NotSupported, OpenCloudError
 from opencloud.core.ids import SpaceId
 from opencloud.core.paths import join_path, normalize_path
@@ -178,6 +178,9 @@ class _Common:
         key = dead_key(name)
         if value is None:
             self.env.files.set_meta(self.ref, {}, remove=[key])
+        elif key == FAVORITE_KEY:
+            flag = (value.text or "").strip().lower() in ("1", "true")
+            self.env.files.set_meta(self.ref, {key: b"1" if flag else b"0"})
         else:
             self.env.files.set_meta(self.ref, {key: _serialize(value)})
 
