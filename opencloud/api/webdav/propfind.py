@@ -113,14 +113,15 @@ def multistatus(
     *,
     minimal: bool = False,
 ) -> Iterator[bytes]:
-    """The reply body, in chunks."""
+    """The reply body, in chunks of about 64 KiB."""
     names = wanted(request)
+    render = _Renderer(target, names, request.mode, ctx, minimal)
     buffer: list[str] = [
         f'<?xml version="1.0" encoding="UTF-8"?>\n<d:multistatus {NAMESPACE_DECLS}>'
     ]
     size = 0
     for node, meta in entries:
-        part = _response(target, node, meta, names, request.mode, ctx, minimal)
+        part = render(node, meta)
         buffer.append(part)
         size += len(part)
         if size >= _CHUNK:
@@ -131,42 +132,52 @@ def multistatus(
     yield "".join(buffer).encode("utf-8", "surrogateescape")
 
 
-def _response(  # noqa: PLR0917 - one call site, in the hot loop
-    target: DavTarget,
-    node: NodeInfo,
-    meta: dict[str, bytes] | None,
-    names: tuple[str, ...],
-    mode: Mode,
-    ctx: EntryContext,
-    minimal: bool,
-) -> str:
-    href = target.href(node.path, collection=node.kind == "dir")
-    found: list[str] = []
-    missing: list[str] = []
-    if meta is not None:
-        ctx.meta = meta
-    for name in names:
-        if mode == "propname":
-            value = empty_element(name) if LIVE[name](node, ctx) is not None else None
-        else:
-            render = LIVE.get(name)
-            value = render(node, ctx) if render else render_dead(name, meta)
-        if value is None:
-            missing.append(empty_element(name))
-        else:
-            found.append(value)
-    if mode == "propname" and meta:
-        found += [empty_element(k[len("prop:") :]) for k in meta if k.startswith("prop:")]
-    parts = [f"<d:response><d:href>{href}</d:href>"]
-    if found:
-        parts.append(
-            f"<d:propstat><d:prop>{''.join(found)}</d:prop>"
-            "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
-        )
-    if missing and not (minimal or mode == "allprop"):
-        parts.append(
-            f"<d:propstat><d:prop>{''.join(missing)}</d:prop>"
-            "<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
-        )
-    parts.append("</d:response>")
-    return "".join(parts)
+_OK = "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+_MISSING = "<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
+
+
+class _Renderer:
+    """One ``<d:response>`` per call; what can be decided per request is
+    decided once, here, not per entry."""
+
+    def __init__(
+        self,
+        target: DavTarget,
+        names: tuple[str, ...],
+        mode: Mode,
+        ctx: EntryContext,
+        minimal: bool,
+    ) -> None:
+        self.target = target
+        self.mode = mode
+        self.ctx = ctx
+        self.report_missing = not (minimal or mode == "allprop")
+        self.props = [(name, LIVE.get(name), empty_element(name)) for name in names]
+
+    def __call__(self, node: NodeInfo, meta: dict[str, bytes] | None) -> str:
+        ctx = self.ctx
+        if meta is not None:
+            ctx.meta = meta
+        found: list[str] = []
+        missing: list[str] = []
+        propname = self.mode == "propname"
+        for name, live, empty in self.props:
+            if live is not None:
+                value = live(node, ctx)
+                if propname and value is not None:
+                    value = empty
+            else:
+                value = None if propname else render_dead(name, meta)
+            if value is None:
+                missing.append(empty)
+            else:
+                found.append(value)
+        if propname and meta:
+            found += [empty_element(k[len("prop:") :]) for k in meta if k.startswith("prop:")]
+        href = self.target.href(node.path, collection=node.kind == "dir")
+        parts = f"<d:response><d:href>{href}</d:href>"
+        if found:
+            parts += f"<d:propstat><d:prop>{''.join(found)}</d:prop>{_OK}"
+        if missing and self.report_missing:
+            parts += f"<d:propstat><d:prop>{''.join(missing)}</d:prop>{_MISSING}"
+        return parts + "</d:response>"

@@ -77,7 +77,11 @@ def check_raw_path(raw_path: bytes | None) -> None:
 
 
 class TargetResolver:
-    """Turns URL paths into targets for one caller."""
+    """Turns URL paths into targets for one caller.
+
+    Cheap enough to run on the event loop: no storage access, except the first
+    time a user's personal space is reached (it is created then) and for the
+    rare ``{space!node}`` form, which looks the node up."""
 
     def __init__(self, spaces: SpacesService, files: FilesService) -> None:
         self._spaces = spaces
@@ -90,8 +94,7 @@ class TargetResolver:
         namespace, rest = split_dav_path(url_path)
         prefix = url_path[: len(url_path) - len(rest)].rstrip("/")
         if namespace == "webdav":
-            space = self._spaces.personal(user)
-            return DavTarget(space.id, normalize_path(rest), prefix)
+            return DavTarget(self._spaces.personal_id(user), normalize_path(rest), prefix)
         head, _, tail = rest.partition("/")
         if not head:
             raise NotDav(url_path)
@@ -99,8 +102,7 @@ class TargetResolver:
         if namespace == "files":
             if head != user.username:
                 raise NotFound(f"no user {head!r} visible to you")
-            space = self._spaces.personal(user)
-            return DavTarget(space.id, normalize_path(tail), base)
+            return DavTarget(self._spaces.personal_id(user), normalize_path(tail), base)
         if namespace == "spaces":
             return self._space_target(head, tail, base, user)
         raise NotDav(url_path)
@@ -112,7 +114,7 @@ class TargetResolver:
         space_part, _, node = rest.partition("!")
         if storage != self._files.storage_id:
             raise NotFound(f"no space {head!r}")
-        space = self._spaces.reachable(user, SpaceId(space_part)).id
+        space = self._spaces.reachable_id(user, SpaceId(space_part))
         if not node:
             return DavTarget(space, normalize_path(tail), base)
         _, _, node_id = parse_resource_id(head)

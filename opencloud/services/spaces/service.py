@@ -19,6 +19,27 @@ class SpacesService:
     def __init__(self, driver: StorageDriver, storage_id: str) -> None:
         self._driver = driver
         self.storage_id = storage_id
+        self._known: set[str] = set()  # personal spaces seen to exist
+
+    def personal_id(self, user: Principal) -> SpaceId:
+        """The id of the user's personal space, creating it on first use.
+
+        Cheap after the first call (no storage access): WebDAV resolves a URL
+        on every request, before anything else, on the event loop."""
+        if user.id not in self._known:
+            self.personal(user)
+            self._known.add(user.id)
+        return SpaceId(user.id)
+
+    def reachable_id(self, user: Principal, space: SpaceId) -> SpaceId:
+        """``reachable`` without reading the space (see ``personal_id``)."""
+        if space == user.id:
+            return self.personal_id(user)
+        raise NotFound(f"no space {space!r}")
+
+    def forget(self, space: SpaceId) -> None:
+        """Drop a deleted space from the cache of known ones."""
+        self._known.discard(space)
 
     def personal(self, user: Principal) -> SpaceInfo:
         """The user's personal space, created on first use (idempotent)."""
