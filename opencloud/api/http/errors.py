@@ -164,7 +164,7 @@ async def handle_opencloud_error(request: Request, exc: Exception) -> Response:
         rid = getattr(request.state, "request_id", "-")
         log.warning("%s %s: %s (request id %s)", request.method, request.url.path, exc, rid)
     return error_response(
-        info, exc.message, path=request.url.path, headers=error_headers(exc, info)
+        info, exc.message, fmt=request_error_format(request), headers=error_headers(exc, info)
     )
 
 
@@ -175,7 +175,12 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if code is None:
         code = UNEXPECTED.code if exc.status_code >= 500 else "invalidRequest"
     info = ErrorInfo(exc.status_code, code, exc.headers or {})
-    return error_response(info, exc.detail, path=request.url.path)
+    return error_response(info, exc.detail, fmt=request_error_format(request))
+
+
+def request_error_format(request: Request) -> ErrorFormat:
+    """The error form for ``request``: by its path, and for OCS by ``format=``."""
+    return error_format(request.url.path, request.url.query)
 
 
 def exception_handlers() -> dict[type[Exception], HTTPExceptionHandler]:

@@ -3,8 +3,10 @@
 Clients parse error bodies: the ownCloud/OpenCloud desktop and rclone read the
 Sabre ``<s:message>`` of a WebDAV error, OCS clients the ``meta`` of the OCS
 envelope, the web client LibreGraph's ``error.code``. Which form a request gets
-is decided by its path alone, so even a request refused before routing (no
-credentials, throttled) is answered in the form its client understands.
+is decided by its path, so even a request refused before routing (no
+credentials, throttled) is answered in the form its client understands. OCS
+errors are JSON unless the caller also passes the query string: then they
+follow OCS's own rule (XML unless ``format=json``).
 """
 
 from __future__ import annotations
@@ -15,22 +17,27 @@ from xml.sax.saxutils import escape
 
 import msgspec
 
-ErrorFormat = Literal["json", "dav", "ocs-v1", "ocs-v2"]
+from opencloud.api.http import ocs_envelope
+
+#: ``ocs-v1``/``ocs-v2`` are the JSON envelope, ``…-xml`` the XML one.
+ErrorFormat = Literal["json", "dav", "ocs-v1", "ocs-v2", "ocs-v1-xml", "ocs-v2-xml"]
 
 _DAV = re.compile(r"^(?:/remote\.php)?/(?:web)?dav(?:/|$)")
-_OCS = re.compile(r"^/ocs/v([12])\.php(?:/|$)")
 
 XML = "application/xml; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 
 
-def error_format(path: str) -> ErrorFormat:
-    """The error form for a request to ``path``."""
+def error_format(path: str, query: str | None = None) -> ErrorFormat:
+    """The error form for a request to ``path``; with its ``query`` string, OCS
+    errors are XML unless the client asked for ``format=json``."""
     if _DAV.match(path):
         return "dav"
-    match = _OCS.match(path)
-    if match:
-        return "ocs-v1" if match.group(1) == "1" else "ocs-v2"
+    version = ocs_envelope.ocs_version(path)
+    if version is not None:
+        if query is not None and not ocs_envelope.wants_json(query):
+            return "ocs-v1-xml" if version == 1 else "ocs-v2-xml"
+        return "ocs-v1" if version == 1 else "ocs-v2"
     return "json"
 
 
@@ -70,20 +77,9 @@ def render_error(
             "</d:error>"
         )
         return body.encode(), XML, status
-    if fmt in ("ocs-v1", "ocs-v2"):
-        statuscode = ocs_statuscode(status)
-        envelope = {
-            "ocs": {
-                "meta": {
-                    "status": "failure",
-                    "statuscode": statuscode,
-                    "message": message,
-                    "totalitems": "",
-                    "itemsperpage": "",
-                },
-                "data": {},
-            }
-        }
-        http_status = status if fmt == "ocs-v2" or status == 401 else 200
-        return msgspec.json.encode(envelope), JSON, http_status
+    if fmt.startswith("ocs-"):
+        meta = ocs_envelope.failure_meta(ocs_statuscode(status), message)
+        encoded, media_type = ocs_envelope.encode(meta, {}, as_json=not fmt.endswith("-xml"))
+        http_status = status if fmt.startswith("ocs-v2") or status == 401 else 200
+        return encoded, media_type, http_status
     return msgspec.json.encode(_GraphError(_Detail(code, message))), JSON, status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from opencloud.api.status.endpoints import status_for_version
+from opencloud.api.http.product import status_for_version
 
 
 @pytest.mark.parametrize(

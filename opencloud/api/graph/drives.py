@@ -1,0 +1,272 @@
+"""LibreGraph drives (spaces): ``/me/drives``, ``/me/drive``, ``/drives``, ``/drives/{id}``.
+
+A drive is a space as clients see it. The desktop client polls
+``/graph/v1.0/me/drives`` every 30 s and starts a sync when a drive's
+``root.eTag`` changed, so that etag is read fresh from the storage on every
+request and is exactly the root's ``getetag`` in PROPFIND. ``root.webDavUrl``
+is where the client syncs.
+
+For now a user reaches only their personal space (``SpacesService``); project
+drives, mountpoints and the share jail come with project spaces and sharing.
+A space the caller cannot reach answers 404, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencloud.api.http import context
+from opencloud.api.http.responses import json_response
+from opencloud.core.errors import InvalidInput, NotFound
+from opencloud.core.ids import SpaceId, is_uuid
+from opencloud.services.auth.types import Principal
+from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.service import SpacesService
+from opencloud.storage.types import Ref, SpaceInfo
+
+# ---- JSON
+
+
+class Identity(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: str
+    display_name: str
+
+
+class IdentitySet(msgspec.Struct, frozen=True, kw_only=True):
+    user: Identity
+
+
+class DriveQuota(msgspec.Struct, frozen=True, kw_only=True):
+    total: int
+    used: int
+    remaining: int
+    state: str
+
+
+class DriveRoot(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: str
+    web_dav_url: str
+    e_tag: str
+
+
+class Drive(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: str
+    drive_type: str
+    drive_alias: str
+    name: str
+    owner: IdentitySet
+    quota: DriveQuota
+    root: DriveRoot
+    web_url: str
+    last_modified_date_time: str
+
+
+class DriveList(msgspec.Struct, frozen=True, kw_only=True):
+    value: list[Drive]
+
+
+def quota_state(total: int, used: int) -> str:
+    """OpenCloud's ``calculateQuotaState``: normal up to 75 %, nearing up to
+    90 %, critical up to 99 %, else exceeded; an unlimited quota is normal."""
+    if total <= 0:
+        return "normal"
+    percent = used / total * 100
+    if percent <= 75:
+        return "normal"
+    if percent <= 90:
+        return "nearing"
+    if percent <= 99:
+        return "critical"
+    return "exceeded"
+
+
+def rfc3339(mtime_ns: int) -> str:
+    """``2024-05-01T10:11:12.123456789Z``, as Go's RFC3339Nano writes it."""
+    seconds, nanos = divmod(mtime_ns, 1_000_000_000)
+    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if nanos:
+        text += f".{nanos:09d}".rstrip("0")
+    return text + "Z"
+
+
+def drive_json(
+    files: FilesService, spaces: SpacesService, space: SpaceInfo, owner: Principal, base_url: str
+) -> Drive:
+    """The drive for ``space`` (blocking: reads the root and the quota now)."""
+    root = files.stat(Ref(space.id, "/"))
+    quota = spaces.quota(space.id)
+    drive_id = files.space_id(space.id)
+    root_id = files.resource_id(space.id, root.id)
+    return Drive(
+        id=drive_id,
+        drive_type=space.kind,
+        drive_alias=f"{space.kind}/{owner.username}",
+        name=space.name,
+        owner=IdentitySet(user=Identity(id=space.owner, display_name=owner.display_name)),
+        quota=DriveQuota(
+            total=quota.total,
+            used=quota.used,
+            remaining=quota.remaining,
+            state=quota_state(quota.total, quota.used),
+        ),
+        root=DriveRoot(
+            id=root_id,
+            web_dav_url=f"{base_url}/dav/spaces/{quote(drive_id, safe='')}",
+            e_tag=root.etag,
+        ),
+        web_url=f"{base_url}/f/{quote(root_id, safe='')}",
+        last_modified_date_time=rfc3339(root.mtime_ns),
+    )
+
+
+# ---- $filter and $orderby
+
+#: One token: a quoted string (``''`` escapes a quote), a word, or any other character.
+_TOKEN = re.compile(r"\s*(?:'((?:[^']|'')*)'|([^\s()']+)|(\S))")
+_FILTERABLE = ("driveType", "id")
+
+#: An OData ``$filter`` over drives: OR of ANDs of ``(property, value)``.
+Filter = list[list[tuple[str, str]]]
+
+
+def parse_filter(text: str) -> Filter:
+    """``driveType eq 'personal'``, ``id eq '…'``, joined by ``and``/``or``.
+    Anything else is InvalidInput (400 invalidRequest)."""
+    tokens: list[tuple[str, bool]] = []  # (text, quoted)
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            break
+        quoted, word, other = match.groups()
+        if other is not None:
+            raise InvalidInput(f"unsupported $filter: unexpected {other!r}")
+        tokens.append((quoted.replace("''", "'"), True) if quoted is not None else (word, False))
+        pos = match.end()
+    if not tokens:
+        return []
+    ors: Filter = [[]]
+    index = 0
+    while True:
+        if index + 3 > len(tokens):
+            raise InvalidInput(f"unsupported $filter {text!r}")
+        (prop, prop_quoted), (op, op_quoted), (value, _) = tokens[index : index + 3]
+        if prop_quoted or prop not in _FILTERABLE:
+            raise InvalidInput(f"unsupported $filter property {prop!r}")
+        if op_quoted or op.lower() != "eq":
+            raise InvalidInput(f"unsupported $filter operator {op!r}")
+        ors[-1].append((prop, value))
+        index += 3
+        if index == len(tokens):
+            return ors
+        joiner, joiner_quoted = tokens[index]
+        if joiner_quoted or joiner.lower() not in ("and", "or"):
+            raise InvalidInput(f"unsupported $filter {text!r}")
+        if joiner.lower() == "or":
+            ors.append([])
+        index += 1
+
+
+def _matches(drive: Drive, conditions: Filter) -> bool:
+    if not conditions:
+        return True
+    fields = {"driveType": drive.drive_type, "id": drive.id}
+    return any(all(fields[prop] == value for prop, value in group) for group in conditions)
+
+
+_ORDER_KEYS: dict[str, Callable[[Drive], str]] = {
+    "name": lambda d: d.name.lower(),
+    "lastModifiedDateTime": lambda d: d.last_modified_date_time,
+}
+
+
+def parse_orderby(text: str) -> tuple[Callable[[Drive], str], bool] | None:
+    """``name``/``lastModifiedDateTime`` with ``asc`` (default) or ``desc``."""
+    words = text.split()
+    if not words:
+        return None
+    if len(words) > 2 or words[0] not in _ORDER_KEYS:
+        raise InvalidInput(f"unsupported $orderby {text!r}")
+    direction = words[1].lower() if len(words) == 2 else "asc"
+    if direction not in ("asc", "desc"):
+        raise InvalidInput(f"unsupported $orderby direction {words[1]!r}")
+    return _ORDER_KEYS[words[0]], direction == "desc"
+
+
+# ---- handlers
+
+
+def _list(request: Request) -> Callable[[], list[Drive]]:
+    """The work of a listing, checked before any storage is touched."""
+    conditions = parse_filter(request.query_params.get("$filter", ""))
+    order = parse_orderby(request.query_params.get("$orderby", ""))
+    files, spaces = context.files(request), context.spaces(request)
+    who, base_url = context.principal(request), context.public_url(request)
+
+    def work() -> list[Drive]:
+        drives = [
+            drive_json(files, spaces, space, who, base_url)
+            for space in spaces.list_reachable(who)
+            if space.kind != "system"
+        ]
+        drives = [d for d in drives if _matches(d, conditions)]
+        if order is not None:
+            key, reverse = order
+            drives.sort(key=key, reverse=reverse)
+        return drives
+
+    return work
+
+
+async def my_drives(request: Request) -> Response:
+    """``GET /me/drives``: every drive the caller reaches, ``$filter``/``$orderby`` honoured."""
+    return json_response(DriveList(value=await run_in_threadpool(_list(request))))
+
+
+async def all_drives(request: Request) -> Response:
+    """``GET /drives``: the admin view in OpenCloud; here, until project spaces
+    and a space administration exist, the same as ``/me/drives``."""
+    return await my_drives(request)
+
+
+async def my_drive(request: Request) -> Response:
+    """``GET /me/drive``: the caller's personal drive."""
+    files, spaces = context.files(request), context.spaces(request)
+    who, base_url = context.principal(request), context.public_url(request)
+
+    def work() -> Drive:
+        return drive_json(files, spaces, spaces.personal(who), who, base_url)
+
+    return json_response(await run_in_threadpool(work))
+
+
+def parse_drive_id(value: str, storage_id: str) -> SpaceId:
+    """``storage$space`` → the space id. Malformed: InvalidInput (400); another
+    storage: NotFound (nothing there this caller can reach)."""
+    storage, sep, space = value.partition("$")
+    if not sep or not storage or not is_uuid(space):
+        raise InvalidInput(f"invalid drive id {value!r}")
+    if storage != storage_id:
+        raise NotFound(f"no drive {value!r}")
+    return SpaceId(space)
+
+
+async def drive(request: Request) -> Response:
+    """``GET /drives/{id}``: a drive the caller reaches; 404 itemNotFound otherwise."""
+    files, spaces = context.files(request), context.spaces(request)
+    who, base_url = context.principal(request), context.public_url(request)
+    space_id = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
+
+    def work() -> Drive:
+        return drive_json(files, spaces, spaces.reachable(who, space_id), who, base_url)
+
+    return json_response(await run_in_threadpool(work))

@@ -1,0 +1,59 @@
+"""THE list of what this server can do, in one place.
+
+The capabilities document (``/ocs/v{1,2}.php/cloud/capabilities``) is built
+from these flags, and clients believe it: the web UI shows a share button when
+``files_sharing.api_enabled`` is true, the desktop client uploads with TUS when
+``files.tus_support`` is there. So a flag is true only once the feature works
+end to end. Whoever lands a feature flips its default here (and the test in
+``tests/unit/app/test_ocs_capabilities.py`` that pins today's answers).
+
+Flags that depend on the storage driver (trash, versions) are filled in by the
+app's wiring from what the driver implements.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Features(msgspec.Struct, frozen=True, kw_only=True):
+    """What works, right now. Defaults are this build's truth."""
+
+    # ---- uploads (WebDAV)
+    #: TUS 1.0 uploads (creation, creation-with-upload) on the WebDAV endpoints:
+    #: ``files.tus_support``.
+    tus: bool = True
+    #: NG chunking (``/dav/uploads``): ``dav.chunking: "1.0"``.
+    chunking_ng: bool = True
+
+    # ---- storage-dependent (set by the wiring from the driver)
+    #: a trash bin: ``files.undelete`` and ``dav.trashbin: "1.0"``.
+    trash: bool = False
+    #: file versions: ``files.versioning``.
+    versions: bool = False
+
+    # ---- not there yet
+    #: project spaces (``POST /graph/v1.0/drives``): ``spaces.projects``.
+    project_spaces: bool = False
+    #: user and group shares (OCS share API, Graph invite, share jail).
+    sharing: bool = False
+    #: public links (``/s/<token>``, ``/dav/public-files``).
+    public_links: bool = False
+    #: server-sent events (``/ocs/v2.php/apps/notifications/api/v1/notifications/sse``).
+    sse: bool = False
+    #: search (``REPORT search-files``, KQL).
+    search: bool = False
+    #: full-text search in file contents.
+    full_text_search: bool = False
+    #: ``oc:favorite`` that can be listed.
+    favorites: bool = False
+    #: tags (Graph tags API, ``oc:tags``).
+    tags: bool = False
+    #: ``oc:privatelink`` and ``/f/<id>``.
+    private_links: bool = False
+    #: signed URLs (``OC-Signature``).
+    url_signing: bool = False
+    #: user and group administration through Graph (create, delete, edit).
+    user_management: bool = False
+    #: ``POST /graph/v1.0/me/changePassword``.
+    change_password: bool = False
