@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from opencloud.api.http.auth import AuthMiddleware
 from opencloud.api.http.errors import exception_handlers
 from opencloud.api.http.request_id import RequestIdMiddleware
 from opencloud.app.lifespan import make_lifespan
@@ -18,7 +19,7 @@ def create_app(settings: Settings, *, driver: StorageDriver | None = None) -> St
     either way the app closes it at shutdown."""
     return Starlette(
         routes=routes(),
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(AuthMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=make_lifespan(settings, driver),
     )

@@ -1,8 +1,10 @@
 """``opencloud init``: the first-run setup.
 
 Writes ``<OC_CONFIG_DIR or ./config>/opencloud.toml`` with fresh secrets, the
-storage id and the admin account (argon2id hash), creates the admin's personal
-space, and makes a self-signed certificate. The admin password is printed once
+storage id and the admin account (argon2id hash), puts the admin into the user
+directory with their personal space, and makes a self-signed certificate.
+``--demo-users`` (or ``IDM_CREATE_DEMO_USERS=true``) adds OpenCloud's demo users
+and groups (password ``demo``). The admin password is printed once
 and stored nowhere in clear.
 
 The new configuration is staged in a private folder next to the real one and
@@ -26,11 +28,11 @@ import click
 import tomli_w
 from argon2 import PasswordHasher
 
-from opencloud.app.wiring import load_storage
+from opencloud.app.wiring import build_auth, load_storage
 from opencloud.cli.certs import write_private, write_self_signed
 from opencloud.config.load import CONFIG_FILE, config_dir, load_settings
 from opencloud.config.schema import Settings
-from opencloud.core.ids import SpaceId
+from opencloud.services.auth.demo import DEMO_PASSWORD, create_demo_users
 
 HEADER = """\
 # opencloud configuration, written by `opencloud init`.
@@ -47,8 +49,18 @@ HEADER = """\
 )
 @click.option("--force-overwrite", is_flag=True, help="Replace an existing configuration.")
 @click.option("--if-missing", is_flag=True, help="Do nothing if a configuration exists.")
+@click.option(
+    "--demo-users",
+    is_flag=True,
+    envvar="IDM_CREATE_DEMO_USERS",
+    help="Also create OpenCloud's demo users (alan, mary, …; password demo). Not for production.",
+)
 def init(
-    admin_password: str | None, insecure: bool, force_overwrite: bool, if_missing: bool
+    admin_password: str | None,
+    insecure: bool,
+    force_overwrite: bool,
+    if_missing: bool,
+    demo_users: bool,
 ) -> None:
     """Create the configuration, the admin account and a TLS certificate."""
     env = os.environ
@@ -56,6 +68,8 @@ def init(
     target = cdir / CONFIG_FILE
     if target.exists():
         if if_missing:
+            if demo_users:  # idempotent: adds what is missing to the existing setup
+                _provision(load_settings(env), demo_users=True)
             return
         if not force_overwrite:
             click.echo(
@@ -72,7 +86,7 @@ def init(
     try:
         write_private(staging / CONFIG_FILE, _document(env, password, insecure))
         settings = load_settings({**env, "OC_CONFIG_DIR": str(staging)})
-        _create_admin_space(settings)
+        demo = _provision(settings, demo_users=demo_users)
         (staging / CONFIG_FILE).replace(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -83,6 +97,8 @@ def init(
     click.echo(f"url           : {settings.url}")
     click.echo(f"user          : {settings.admin.username}")
     click.echo(f"password      : {password if admin_password is None else '(as given)'}")
+    if demo:
+        click.echo(f"demo users    : {', '.join(demo)} (password {DEMO_PASSWORD})")
 
 
 def _document(env: Mapping[str, str], password: str, insecure: bool) -> bytes:
@@ -107,16 +123,18 @@ def _document(env: Mapping[str, str], password: str, insecure: bool) -> bytes:
     return (HEADER + tomli_w.dumps(doc)).encode()
 
 
-def _create_admin_space(settings: Settings) -> None:
-    """The admin's personal space; its id is the user id, as in OpenCloud."""
+def _provision(settings: Settings, *, demo_users: bool) -> list[str]:
+    """The admin in the user directory with their personal space (its id is the
+    user id, as in OpenCloud), and the demo users if asked; returns the demo
+    usernames created."""
     data = Path(settings.data_path)
     data.mkdir(mode=0o700, parents=True, exist_ok=True)
     driver = load_storage(settings)
     try:
-        admin = settings.admin
-        driver.create_space(
-            SpaceId(admin.user_id), kind="personal", name=admin.username, owner=admin.user_id
-        )
+        auth = build_auth(settings, driver)  # bootstraps the admin
+        if demo_users:
+            return create_demo_users(auth, admin_id=settings.admin.user_id)
+        return []
     finally:
         driver.close()
 

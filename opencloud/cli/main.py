@@ -18,6 +18,7 @@ from opencloud.cli.config import config
 from opencloud.cli.drivers import drivers
 from opencloud.cli.init import init
 from opencloud.cli.server import server
+from opencloud.cli.users import auth_app, groups, tokens, users
 from opencloud.cli.version import version
 from opencloud.core.errors import ConfigError, OpenCloudError
 
@@ -49,3 +50,7 @@ main.add_command(version)
 main.add_command(drivers)
 main.add_command(config)
 main.add_command(check)
+main.add_command(users)
+main.add_command(groups)
+main.add_command(tokens)
+main.add_command(auth_app)

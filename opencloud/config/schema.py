@@ -91,6 +91,43 @@ class AdminSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     ] = ""
 
 
+class AuthSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Logins: session tokens, the password check cache, failed-login throttling."""
+
+    jwt_lifetime: Annotated[
+        int, Meta(ge=60, description="seconds a session token from /auth/token stays valid")
+    ] = 1800
+    password_cache_seconds: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="seconds a successful password check is remembered (argon2 is slow "
+            "and WebDAV clients send their password with every request); 0 turns it off",
+        ),
+    ] = 60.0
+    throttle_attempts: Annotated[
+        int,
+        Meta(ge=1, description="failed logins per username within throttle_window before 429"),
+    ] = 5
+    throttle_address_attempts: Annotated[
+        int,
+        Meta(
+            ge=1, description="failed logins per client address within throttle_window before 429"
+        ),
+    ] = 20
+    throttle_window: Annotated[
+        float, Meta(gt=0, description="seconds over which failed logins are counted")
+    ] = 300.0
+    refresh_interval: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="seconds between checks for user directory changes made by other "
+            "processes (the opencloud users CLI)",
+        ),
+    ] = 2.0
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """All settings. Precedence: defaults < opencloud.toml < environment."""
 
@@ -122,4 +159,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     )
     admin: Annotated[AdminSettings, Meta(description="the administrator")] = msgspec.field(
         default_factory=AdminSettings
+    )
+    auth: Annotated[AuthSettings, Meta(description="logins and sessions")] = msgspec.field(
+        default_factory=AuthSettings
     )

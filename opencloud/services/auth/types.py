@@ -23,5 +23,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     mail: str = ""
     role: GlobalRole = "user"
+    #: ids of the user's groups (stable across renames), sorted
     groups: tuple[str, ...] = ()
     method: AuthMethod = "basic"
+    #: names (``displayName``) of the same groups, in the same order as ``groups``
+    group_names: tuple[str, ...] = ()

@@ -88,7 +88,7 @@ def test_init_creates_the_admin_personal_space(root: Path, run: Run) -> None:
     assert space.id == user_id
     assert space.kind == "personal"
     assert space.owner == user_id
-    assert space.name == "admin"
+    assert space.name == "Admin"  # the display name, as OpenCloud names its admin
 
 
 def test_refuses_to_overwrite(root: Path, run: Run) -> None:
