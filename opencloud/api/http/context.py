@@ -30,7 +30,8 @@ class AppState(TypedDict):
     files: FilesService
     spaces: SpacesService
     locks: LockTable
-    auth: AuthService
+    #: users, groups, credentials (not required: tests may build a state without it)
+    auth: NotRequired[AuthService]
     health: HealthSource
     #: what works (the capabilities document); see ``api/http/features.py``
     features: NotRequired[Features]
