@@ -59,6 +59,11 @@ def register_spaces(tree: Tree) -> None:
             if attrs is not None and attrs.id == name and read_space(space_dir) is not None:
                 found[name] = space_dir
     for space in set(tree.index.spaces) - set(found):
+        # Created after the listing above (a user provisioned during startup):
+        # look again before forgetting a space the index knows.
+        known = tree.index.spaces.get(space)
+        if known is not None and os.path.isdir(known) and read_space(known) is not None:
+            continue
         tree.index.remove_space(space)
     for space, space_dir in found.items():
         tree.index.add_space(space, space_dir)
