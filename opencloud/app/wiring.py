@@ -18,9 +18,10 @@ from opencloud.services.auth.service import AuthService
 from opencloud.services.events.bus import EventBus
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
+from opencloud.services.files.uploads import Uploads, UploadsCleanup
 from opencloud.services.files.watcher import WatchWorker
 from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.protocol import HasTrash, HasVersions, StorageDriver, Watchable
+from opencloud.storage.protocol import StorageDriver, Watchable
 from opencloud.storage.registry import load_driver
 
 
@@ -32,6 +33,7 @@ class Services:
     spaces: SpacesService
     locks: LockTable
     auth: AuthService
+    uploads: Uploads
 
 
 def driver_options(settings: Settings) -> dict[str, object]:
@@ -63,23 +65,34 @@ def build_auth(settings: Settings, driver: StorageDriver) -> AuthService:
 def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> Services:
     require_initialised(settings)
     storage_id = settings.storage.storage_id
+    files = FilesService(driver, bus, storage_id)
     return Services(
-        files=FilesService(driver, bus, storage_id),
+        files=files,
         spaces=SpacesService(driver, storage_id),
         locks=LockTable(driver),
         auth=build_auth(settings, driver),
+        uploads=Uploads(
+            driver,
+            files,
+            secret=settings.secrets.transfer_secret,
+            expiry=settings.uploads.expiry,
+        ),
     )
 
 
 def build_features(driver: StorageDriver) -> Features:
     """What works on this server: the defaults in ``api/http/features.py``,
-    plus what the driver can do."""
-    return Features(trash=isinstance(driver, HasTrash), versions=isinstance(driver, HasVersions))
+    plus what the driver can do *and* an API serves. The posix driver keeps
+    trash and versions, but until the trash-bin and versions WebDAV endpoints
+    exist (the sharing issue) clients cannot reach them, so they stay off."""
+    del driver  # trash=isinstance(driver, HasTrash) etc. once the endpoints exist
+    return Features(trash=False, versions=False)
 
 
 def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:
-    """The watcher runs only for drivers whose tree others may change."""
-    workers: list[Worker] = []
+    """The watcher runs only for drivers whose tree others may change; expired
+    uploads are removed on every driver."""
+    workers: list[Worker] = [UploadsCleanup(services.uploads)]
     if isinstance(driver, Watchable):
         workers.append(WatchWorker(driver, services.files))
     return workers

@@ -90,9 +90,9 @@ def test_todays_answers(client: TestClient) -> None:
         "max_chunk_size": 10000000,
         "http_method_override": "",
     }
-    # the posix driver keeps a trash and versions
-    assert files["undelete"] is True
-    assert files["versioning"] is True
+    # the posix driver keeps a trash and versions, but no endpoint serves them yet
+    assert files["undelete"] is False
+    assert files["versioning"] is False
     assert files["privateLinks"] is False
     assert files["favorites"] is False
     assert files["full_text_search"] is False
@@ -100,7 +100,7 @@ def test_todays_answers(client: TestClient) -> None:
     assert files["app_providers"] == []
     assert cap["dav"] == {
         "chunking": "1.0",
-        "trashbin": "1.0",
+        "trashbin": "",
         "reports": [],
         "chunkingParallelUploadDisabled": False,
     }
