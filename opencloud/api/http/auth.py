@@ -116,7 +116,13 @@ def parse_authorization(value: str | None) -> Credentials:
 
 
 async def authenticate(auth: AuthService, creds: Credentials, address: str) -> Principal:
-    """Check parsed credentials in the thread pool (argon2 blocks)."""
+    """Check parsed credentials: recently verified Basic credentials from
+    memory, on the event loop; anything else in the thread pool (argon2 and
+    the directory's storage reads block)."""
+    if creds.scheme == "basic":
+        cached = auth.cached_basic(creds.username, creds.secret, address)
+        if cached is not None:
+            return cached
     if creds.scheme == "bearer":
         return await run_in_threadpool(auth.authenticate_bearer, creds.secret, address)
     return await run_in_threadpool(auth.authenticate_basic, creds.username, creds.secret, address)

@@ -99,6 +99,10 @@ class Directory:
             with contextlib.suppress(AlreadyExists):
                 self._driver.mkdir(Ref(DIRECTORY_SPACE, f"/{folder}"))
 
+    def refresh_due(self) -> bool:
+        """True when the next ``refresh`` would look at the storage."""
+        return self._monotonic() - self._checked >= self._interval
+
     def refresh(self, *, force: bool = False) -> None:
         """Pick up changes other processes made; at most once per interval
         unless ``force``."""

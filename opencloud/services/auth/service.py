@@ -188,9 +188,26 @@ class AuthService:
         self._cache.put(username, password, principal.id, proof)
         return principal
 
-    def _from_cache(self, user_id: str, proof: str) -> Principal | None:
+    def cached_basic(self, username: str, password: str, address: str = "") -> Principal | None:
+        """The principal for Basic credentials verified a moment ago, from memory
+        alone: no storage access, no argon2. None means "check them in full"
+        (``authenticate_basic``, in a worker thread). Sync clients send Basic on
+        every request; this keeps those requests on the event loop, without a
+        thread hop. Throttled callers and due directory refreshes take the full
+        path, so nothing is decided here that the full path would decide otherwise."""
+        if self._dir.refresh_due():
+            return None
+        if self._user_throttle.blocked(username.lower()) or self._address_throttle.blocked(address):
+            return None
+        cached = self._cache.get(username, password)
+        if cached is None:
+            return None
+        return self._from_cache(*cached, refresh=False)
+
+    def _from_cache(self, user_id: str, proof: str, *, refresh: bool = True) -> Principal | None:
         """The principal a cache entry proves, if what it proved still holds."""
-        self.refresh()
+        if refresh:
+            self.refresh()
         user = self._dir.get(self._dir.users, user_id)
         if user is None or not user.enabled:
             return None

@@ -55,6 +55,14 @@ class Throttle:
                 retry_after=math.ceil(wait),
             )
 
+    def blocked(self, key: str) -> bool:
+        """Whether ``check`` would raise now (without raising)."""
+        if not key:
+            return False
+        with self._lock:
+            failures = self._failures.get(key)
+            return failures is not None and len(failures) >= self.attempts
+
     def failed(self, key: str) -> None:
         if not key:
             return

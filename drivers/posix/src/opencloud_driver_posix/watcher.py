@@ -162,6 +162,10 @@ def _enqueue(
     mask = event.mask
     if mask & pyinotify.IN_Q_OVERFLOW:
         return True
+    if mask & pyinotify.IN_ATTRIB and mask & pyinotify.IN_ISDIR:
+        # Folders' attributes change on every propagation (ours), space roots
+        # included: decided first, it costs nothing per write.
+        return False
     path = event.pathname
     if not path or paths.internal(path):
         return False
@@ -173,8 +177,6 @@ def _enqueue(
     if mask & (pyinotify.IN_DELETE | pyinotify.IN_MOVED_FROM):
         debouncer.add("dir", parent, now, name)
         return False
-    if mask & pyinotify.IN_ATTRIB and mask & pyinotify.IN_ISDIR:
-        return False  # folders' attributes change on every propagation: ours
     if (
         mask & pyinotify.IN_MOVED_TO
         and mask & pyinotify.IN_ISDIR

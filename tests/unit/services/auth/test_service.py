@@ -168,6 +168,29 @@ def test_cached_checks_are_fast_and_expire(auth: AuthService, clock: Clock) -> N
     assert auth.stats()["verify_cache"] == 1
 
 
+def test_the_memory_only_check_never_decides_more_than_the_full_one(
+    auth: AuthService, clock: Clock
+) -> None:
+    auth.create_user("alice", "pw")
+    assert auth.cached_basic("alice", "pw") is None  # never verified: check in full
+    auth.authenticate_basic("alice", "pw", "10.0.0.1")
+    clock.advance(1)  # the directory was just refreshed
+    cached = auth.cached_basic("alice", "pw", "10.0.0.1")
+    assert cached is not None
+    assert cached.username == "alice"
+    assert auth.cached_basic("alice", "other", "10.0.0.1") is None
+    auth.set_password("alice", "new")
+    assert auth.cached_basic("alice", "pw", "10.0.0.1") is None
+    auth.authenticate_basic("alice", "new", "10.0.0.1")
+    clock.advance(1)
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            auth.authenticate_basic("alice", "bad", "10.0.0.1")
+    assert auth.cached_basic("alice", "new", "10.0.0.1") is None  # throttled: full path
+    clock.advance(61)
+    assert auth.cached_basic("alice", "new", "10.0.0.1") is None  # refresh due: full path
+
+
 # ---------------------------------------------------------------- throttling
 def test_throttle_per_username(auth: AuthService, clock: Clock) -> None:
     auth.create_user("alice", "pw")
