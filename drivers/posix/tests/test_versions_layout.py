@@ -119,3 +119,16 @@ def test_restore_version_checks_quota(driver: PosixDriver, space: SpaceId) -> No
         driver.restore_version(Ref(space, "/f"), version.key)
     assert driver.list_versions(Ref(space, "/f")) == [version]
     assert driver.stat(Ref(space, "/f")).size == 10
+
+
+def test_system_spaces_keep_no_versions(driver: PosixDriver) -> None:
+    """The server's own records (password hashes among them) keep no history."""
+    space = SpaceId("system-test")
+    driver.create_space(space, kind="system", name="records", owner="")
+    for body in (b"one", b"two", b"three"):
+        upload = driver.begin_upload(Ref(space, "/record.json"))
+        upload.write(body)
+        upload.commit()
+    assert driver.list_versions(Ref(space, "/record.json")) == []
+    with driver.open_read(Ref(space, "/record.json")) as handle:
+        assert handle.read() == b"three"

@@ -51,6 +51,7 @@ class FilesService:
         self._driver = driver
         self._bus = bus
         self._storage_id = storage_id
+        self._space_kinds: dict[str, str] = {}  # kinds never change
 
     # ---- ids
     @property
@@ -204,6 +205,8 @@ class FilesService:
         """
         node = change.node
         event: Event | None = None
+        if self._is_system(change.space):
+            return None  # the server's own records (users, locks, uploads): no client sees them
         if change.kind == "deleted":
             event = ItemTrashed(
                 itemid=self.resource_id(change.space, change.node_id),
@@ -224,6 +227,16 @@ class FilesService:
         return event
 
     # ---- internals
+    def _is_system(self, space: SpaceId) -> bool:
+        kind = self._space_kinds.get(space)
+        if kind is None:
+            try:
+                kind = self._driver.get_space(space).kind
+            except NotFound:
+                return False  # gone already; nothing to protect
+            self._space_kinds[space] = kind
+        return kind == "system"
+
     def _created(self, node: NodeInfo, initiator: str) -> Event:
         if node.kind == "dir":
             return self._event(FolderCreated, node, initiator)

@@ -75,6 +75,7 @@ def begin(
         if_none_match=if_none_match,
         replaced=replaced,
         allowance=allowance,
+        keep_versions=space is None or space.kind != "system",
     )
 
 
@@ -117,10 +118,14 @@ class PosixUpload:
         if_none_match: str | None,
         replaced: int,
         allowance: int | None,
+        keep_versions: bool = True,
     ) -> None:
         """``replaced``: bytes of the file this write replaces; ``allowance``: bytes
         the space's quota lets it write (None: no quota). Both read by ``begin``
-        once, so writing costs no metadata reads; commit checks exactly."""
+        once, so writing costs no metadata reads; commit checks exactly.
+        ``keep_versions`` is off in system spaces: the server's own records (the
+        user directory with its password hashes, locks) keep no history."""
+        self._keep_versions = keep_versions
         self._tree = tree
         self._where = where
         self._size = size
@@ -237,7 +242,8 @@ class PosixUpload:
                     break
                 if old is not None:
                     _copy_ext_attr(where.abs, self._fd)
-                    versions.keep(tree, where, old, existing)
+                    if self._keep_versions:
+                        versions.keep(tree, where, old, existing)
                 tree.index.add(node, parent_attrs.id, where.name)
                 os.rename(self._temp, where.abs)
                 break

@@ -314,3 +314,14 @@ def test_moved_change_across_folders_is_a_move(files: FilesService, space: Space
     assert isinstance(event, ItemMoved)
     assert event.oldparentitemid == _rid(space, space)
     assert event.parentitemid == _rid(space, node.parent_id)
+
+
+def test_changes_in_system_spaces_are_not_announced(
+    files: FilesService, driver: StorageDriver, events: Subscription
+) -> None:
+    system = SpaceId("system-records")
+    driver.create_space(system, kind="system", name="records", owner="")
+    node = _node(system, "file", 5)
+    assert files.publish_change(_change("created", node)) is None
+    assert files.publish_change(_change("deleted", node)) is None
+    assert _drain(events) == []
