@@ -61,6 +61,7 @@ def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Li
                     spaces=services.spaces,
                     locks=services.locks,
                     auth=services.auth,
+                    uploads=services.uploads,
                     health=health,
                     features=build_features(storage),
                     public_url=settings.url.rstrip("/"),

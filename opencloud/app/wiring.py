@@ -18,7 +18,7 @@ from opencloud.services.auth.service import AuthService
 from opencloud.services.events.bus import EventBus
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
-from opencloud.services.files.uploads import Uploads, UploadsCleanup
+from opencloud.services.files.uploads import Uploads
 from opencloud.services.files.watcher import WatchWorker
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver, Watchable
@@ -90,9 +90,8 @@ def build_features(driver: StorageDriver) -> Features:
 
 
 def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:
-    """The watcher runs only for drivers whose tree others may change; expired
-    uploads are removed on every driver."""
-    workers: list[Worker] = [UploadsCleanup(services.uploads)]
+    """The watcher runs only for drivers whose tree others may change."""
+    workers: list[Worker] = []
     if isinstance(driver, Watchable):
         workers.append(WatchWorker(driver, services.files))
     return workers

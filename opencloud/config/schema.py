@@ -128,6 +128,19 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     ] = 2.0
 
 
+class UploadSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Resumable (TUS) and chunked uploads."""
+
+    expiry: Annotated[
+        float,
+        Meta(
+            gt=0,
+            description="seconds an unfinished TUS upload or NG chunk upload is kept before "
+            "it is removed (Upload-Expires)",
+        ),
+    ] = 86400.0
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """All settings. Precedence: defaults < opencloud.toml < environment."""
 
@@ -162,4 +175,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     )
     auth: Annotated[AuthSettings, Meta(description="logins and sessions")] = msgspec.field(
         default_factory=AuthSettings
+    )
+    uploads: Annotated[UploadSettings, Meta(description="resumable and chunked uploads")] = (
+        msgspec.field(default_factory=UploadSettings)
     )

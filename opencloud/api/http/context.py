@@ -19,6 +19,7 @@ from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
+from opencloud.services.files.uploads import Uploads
 from opencloud.services.spaces.service import SpacesService
 
 _T = TypeVar("_T")
@@ -33,6 +34,8 @@ class AppState(TypedDict):
     #: users, groups, credentials (not required: tests may build a state without it)
     auth: NotRequired[AuthService]
     health: HealthSource
+    #: TUS sessions and NG chunk uploads (``services/files/uploads.py``)
+    uploads: NotRequired[Uploads]
     #: what works (the capabilities document); see ``api/http/features.py``
     features: NotRequired[Features]
     #: the public URL clients reach the server at (``OC_URL``), no trailing slash
@@ -49,6 +52,10 @@ def locks(request: Request) -> LockTable:
 
 def spaces(request: Request) -> SpacesService:
     return _get(request, "spaces", SpacesService)
+
+
+def uploads(request: Request) -> Uploads:
+    return _get(request, "uploads", Uploads)
 
 
 def auth(request: Request) -> AuthService:

@@ -121,12 +121,16 @@ async def _put_chunk(
     spaces = context.spaces(request)
 
     def begin() -> tuple[bool, Upload]:
-        staged = sum(n.size for n in uploads.list_chunks(user.id, transfer))
-        remaining = spaces.quota(spaces.personal(user).id).remaining
-        wanted = max(total or 0, staged + (length or 0))
-        if wanted > remaining:
-            raise QuotaExceeded("the upload does not fit in your quota")
-        return uploads.begin_chunk(user.id, transfer, chunk, length)
+        existed, upload = uploads.begin_chunk(user.id, transfer, chunk, length)
+        try:
+            staged = sum(n.size for n in uploads.list_chunks(user.id, transfer))
+            remaining = spaces.quota(spaces.personal(user).id).remaining
+            if max(total or 0, staged + (length or 0)) > remaining:
+                raise QuotaExceeded("the upload does not fit in your quota")
+        except BaseException:
+            upload.abort()
+            raise
+        return existed, upload
 
     existed, upload = await run_in_threadpool(begin)
     received = 0

@@ -47,6 +47,7 @@ from opencloud.core.errors import (
     InvalidInput,
     Locked,
     OpenCloudError,
+    PreconditionFailed,
     TooLarge,
 )
 from opencloud.core.paths import normalize_path
@@ -218,8 +219,8 @@ class _Receiver:
             raise TooLarge(
                 f"the body ends at {self.offset + declared}, past Upload-Length {length}"
             )
-        if declared is not None and self.offset + declared == length:
-            await self._final(hasher, declared)
+        if self.offset == length or (declared is not None and self.offset + declared == length):
+            await self._final(hasher, declared or 0)
             return
         if declared == 0:
             return
@@ -247,7 +248,7 @@ class _Receiver:
             raise
         try:
             await run_in_threadpool(part.commit)
-        except OpenCloudError:
+        except PreconditionFailed:
             raise Conflict("another request wrote this upload meanwhile") from None
         self.offset += received
         if self.offset == length and not disconnected:
@@ -259,7 +260,7 @@ class _Receiver:
         upload = await run_in_threadpool(self.uploads.begin_final, self.session, self.offset)
         received = 0
         try:
-            async for block in _blocks(self.request):
+            async for block in _blocks(self.request):  # a dropped client: ClientDisconnect
                 received += len(block)
                 if received > declared:
                     raise TooLarge("the body is longer than its Content-Length")
@@ -366,6 +367,8 @@ async def create(
                 await receiver.run()
             except _BodyMismatch:
                 return _checksum_mismatch("the body does not match its Upload-Checksum")
+            except ClientDisconnect:
+                return RawResponse(400, headers)  # nobody reads it
         headers["Upload-Offset"] = str(receiver.offset)
         if receiver.node is not None:
             headers.update(_file_headers(files, receiver.node))
@@ -378,7 +381,7 @@ async def create(
 
 def _target_ref(folder: DavTarget, filename: str) -> Ref:
     """``filename`` below the folder URL; every name checked by the core rules."""
-    name = filename.rstrip("/").rpartition("/")[2]
+    name = filename.rpartition("/")[2]
     if name in ("", "."):
         raise InvalidInput(f"Upload-Metadata: filename {filename[:100]!r} names no file")
     return Ref(folder.space, normalize_path(folder.path + "/" + filename))
@@ -407,6 +410,8 @@ class DataEndpoint:
             response = _error(exc, request.url.path)
         except _BodyMismatch:
             response = _checksum_mismatch("the body does not match its Upload-Checksum")
+        except ClientDisconnect:
+            return  # nobody to answer; the bytes of a non-final request were kept
         await response(scope, receive, send)
 
     async def _handle(self, request: Request) -> RawResponse:
