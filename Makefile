@@ -35,7 +35,9 @@ imports:
 unit:
 	$(BIN)/pytest -q
 
+# The peers the WebDAV benchmark runs beside ours (nginx, rclone, wrk, wsgidav, granian).
 bench: install
+	./scripts/install-bench-deps.sh $(VENV)
 	$(BIN)/python -m bench.run
 
 clean:

@@ -19,6 +19,8 @@ from bench import fixture, report, scenarios
 from bench.machine import describe
 from bench.results import Config, Results
 from bench.spawn import REPO, describe_pinning
+from bench.webdav import report as webdav_report
+from bench.webdav import run as webdav_run
 
 DOCS = REPO / "docs" / "benchmarks.md"
 RESULTS = REPO / "bench" / "results"
@@ -41,11 +43,38 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the tree afterwards")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--only",
+        choices=["driver", "webdav"],
+        help="run only the driver benchmark or only the WebDAV one (side by side with peers)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     args = _arguments(argv)
+    old = DOCS.read_text() if DOCS.exists() else ""
+    text = old
+    if args.only != "webdav":
+        code = _driver(args)
+        if isinstance(code, int):
+            return code
+        # keep the WebDAV section of the page the driver report replaces
+        text = webdav_report.splice(code, webdav_report.extract(old))
+    if args.only != "driver":
+        _results, section = webdav_run.run(tmp=args.tmp, repo=REPO, results_dir=RESULTS)
+        text = webdav_report.splice(text, section)
+    if args.no_docs:
+        print(text)
+    else:
+        DOCS.parent.mkdir(parents=True, exist_ok=True)
+        DOCS.write_text(text)
+        scenarios.log(f"report: {DOCS.relative_to(REPO)}")
+    return 0
+
+
+def _driver(args: argparse.Namespace) -> str | int:
+    """The driver benchmark; its report text, or an exit code."""
     if shutil.which("strace") is None:
         print("bench: strace is required (apt-get install strace)", file=sys.stderr)
         return 2
@@ -97,14 +126,7 @@ def main(argv: list[str]) -> int:
     raw = RESULTS / f"bench-{stamp}.json"
     raw.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
     scenarios.log(f"raw results: {raw.relative_to(REPO)}")
-    text = report.render(results)
-    if args.no_docs:
-        print(text)
-    else:
-        DOCS.parent.mkdir(parents=True, exist_ok=True)
-        DOCS.write_text(text)
-        scenarios.log(f"report: {DOCS.relative_to(REPO)}")
-    return 0
+    return report.render(results)
 
 
 if __name__ == "__main__":

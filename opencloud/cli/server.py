@@ -1,4 +1,5 @@
-"""``opencloud server``: one process, Hypercorn serving the Starlette app.
+"""``opencloud server``: one process, Hypercorn serving the Starlette app (or
+Granian, with ``http.server = "granian"``: opencloud.cli.server_granian).
 
 Everything that can be wrong with the configuration is found before the first
 socket opens (settings, certificate, driver), so a bad start ends with one
@@ -15,8 +16,9 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import click
 from hypercorn.asyncio import serve
@@ -28,6 +30,7 @@ from opencloud import __version__
 from opencloud.app.factory import create_app
 from opencloud.app.wiring import load_storage, require_initialised
 from opencloud.cli.logs import configure_logging
+from opencloud.cli.server_granian import ASGIApp, granian_runner
 from opencloud.config.load import config_dir, load_settings
 from opencloud.config.schema import Settings
 from opencloud.core.errors import ConfigError
@@ -41,21 +44,29 @@ def server() -> None:
     settings = load_settings(os.environ)
     configure_logging(settings.log_level)
     require_initialised(settings)
-    config = hypercorn_config(settings, config_dir(os.environ))
+    if settings.http.server == "granian":
+        run = granian_runner(settings, config_dir(os.environ))
+    else:
+        config = hypercorn_config(settings, config_dir(os.environ))
+
+        def run(app: ASGIApp) -> Coroutine[Any, Any, None]:
+            return _serve(cast("Starlette", app), config)
+
     check_bind(settings.http.addr)
     driver = load_storage(settings)
     try:
         app = create_app(settings, driver=driver)
         scheme = "https" if settings.http.tls else "http"
         log.info(
-            "opencloud %s serving %s (listening on %s://%s, data in %s)",
+            "opencloud %s serving %s (listening on %s://%s with %s, data in %s)",
             __version__,
             settings.url,
             scheme,
             settings.http.addr,
+            settings.http.server,
             settings.data_path,
         )
-        asyncio.run(_serve(app, config))
+        asyncio.run(run(app))
     finally:
         driver.close()  # idempotent; the lifespan closed it unless startup failed
     log.info("opencloud stopped")

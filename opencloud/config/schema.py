@@ -43,6 +43,13 @@ class HttpSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     shutdown_timeout: Annotated[
         float, Meta(ge=0, description="seconds open requests get to finish on SIGTERM")
     ] = 10.0
+    server: Annotated[
+        Literal["hypercorn", "granian"],
+        Meta(
+            description="the HTTP server running the app: hypercorn, or granian (the "
+            "`granian` extra) (OC_HTTP__SERVER)"
+        ),
+    ] = "hypercorn"
 
 
 class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
