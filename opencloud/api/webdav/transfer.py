@@ -1,11 +1,12 @@
 """GET, HEAD and PUT as native ASGI handlers: bytes go straight between the
 socket and the file, without the WSGI bridge (which costs 5-20x in throughput).
 
-GET opens the file first and answers from that open file, so a concurrent
-overwrite (a rename over the name) cannot mix two contents into one reply.
-When the server offers ``http.response.pathsend`` (Granian), the open file is
-handed over as ``/proc/self/fd/N``: the server then sends the same inode with
-zero copies. Otherwise the file is read in 1 MiB blocks in a worker thread.
+GET opens the file first and answers from that open file, read in 1 MiB
+blocks in a worker thread, so a concurrent overwrite (a rename over the name)
+cannot mix two contents into one reply. ``http.response.pathsend`` is not
+used: it names a path, which the HTTP server opens later, when the name may
+already hold newer content than the headers describe (and Granian cannot
+open ``/proc/self/fd/N`` once the request's file is closed).
 
 PUT reads the body in 1 MiB blocks and hands each to the staged upload in a
 worker thread (hashing releases the GIL); a small body is written, committed
@@ -72,10 +73,6 @@ class RawResponse:
             self.file.close()
 
     async def _send_file(self, scope: Scope, send: Send, file: BinaryIO) -> None:
-        whole = self.offset == 0 and self.length == os.fstat(file.fileno()).st_size
-        if whole and "http.response.pathsend" in scope.get("extensions", {}):
-            await send({"type": "http.response.pathsend", "path": f"/proc/self/fd/{file.fileno()}"})
-            return
         remaining = self.length
         position = self.offset
         while remaining > 0:
