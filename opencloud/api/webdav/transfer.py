@@ -84,7 +84,8 @@ class RawResponse:
             remaining -= len(block)
             position += len(block)
             await send({"type": "http.response.body", "body": block, "more_body": remaining > 0})
-        if remaining > 0:
+        if remaining > 0 or self.length == 0:
+            # the body ends here: an empty file, or one that shrank under us
             await send({"type": "http.response.body", "body": b""})
 
 
