@@ -19,6 +19,7 @@ from opencloud.app.workers import Supervisor
 from opencloud.config.schema import Settings
 from opencloud.core.errors import ConfigError
 from opencloud.services.events.bus import InProcessBus
+from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver
@@ -56,6 +57,7 @@ def test_crashed_worker_makes_readyz_503(
         yield AppState(
             files=FilesService(driver, InProcessBus(), "s"),
             spaces=SpacesService(driver, "s"),
+            locks=LockTable(driver),
             health=health,
         )
         supervisor.stop()
