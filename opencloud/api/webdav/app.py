@@ -147,8 +147,19 @@ class WebDav:
             return await chunking.handle(
                 request, rest, user=user, files=files, locked=self.write_locked
             )
+        url_path = scope["path"]
+        if namespace == "files" and not rest.strip("/"):
+            # OpenCloud: a bare /dav/files lists nobody's files, unless the
+            # client asked with a Depth, which means "my files".
+            if method != "PROPFIND" or "depth" not in request.headers:
+                return error_response(
+                    ErrorInfo(405, "ERR_LISTING_MEMBERS_NOT_ALLOWED"),
+                    "listing the members of /dav/files is not allowed",
+                    path=url_path,
+                )
+            url_path = url_path.rstrip("/") + "/" + user.username
         resolver = TargetResolver(context.spaces(request), files)
-        target = resolver.resolve(scope["path"], user)
+        target = resolver.resolve(url_path, user)
         initiator = request.headers.get("initiator-id", "")[:128]
         if method == "PROPFIND":
             return await self._propfind(request, files, user, target)

@@ -220,4 +220,9 @@ def test_missing_resource_is_404(dav: Dav) -> None:
 
 def test_bare_dav_collections(dav: Dav) -> None:
     assert dav.propfind("/dav/spaces/").status_code == 404
-    assert dav.propfind("/dav/files/").status_code == 404
+    bare = dav.request("PROPFIND", "/remote.php/dav/files")
+    assert bare.status_code == 405
+    assert b"ERR_LISTING_MEMBERS_NOT_ALLOWED" in bare.content
+    mine = dav.propfind("/remote.php/dav/files", depth="0")  # with a Depth: my files
+    assert mine.status_code == 207
+    assert "<d:href>/remote.php/dav/files/alan/</d:href>" in mine.text
