@@ -81,6 +81,8 @@ _XML_METHODS = {"PROPPATCH", "LOCK"}
 
 _TAGGED = re.compile(r"<([^>]*)>")
 
+_PRIVATELINK = "{http://owncloud.org/ns}privatelink"
+
 #: Folders with at least this many entries get a streamed PROPFIND reply.
 _STREAM_FROM = 200
 
@@ -224,7 +226,7 @@ class WebDav:
                 space_id=files.space_id(target.space),
                 owner_id=user.username if owner == user.id else owner,
                 owner_name=user.display_name if owner == user.id else owner,
-                base_url=_base_url(request),
+                base_url=_base_url(request) if _PRIVATELINK in parsed.names else "",
                 quota=spaces.quota(target.space) if "quota" in fetch else None,
             )
             children = list(files.list(ref)) if depth == "1" and node.kind == "dir" else []
@@ -395,6 +397,11 @@ def _meta_or_none(files: FilesService, node: NodeInfo) -> dict[str, bytes] | Non
 
 
 def _base_url(request: Request) -> str:
+    """The public URL (``OC_URL``) private links point at; the request's own
+    origin when the app state has none (tests)."""
+    configured = request.scope.get("state", {}).get("public_url")
+    if isinstance(configured, str) and configured:
+        return configured.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}"
 
 

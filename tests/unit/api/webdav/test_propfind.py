@@ -226,3 +226,14 @@ def test_bare_dav_collections(dav: Dav) -> None:
     mine = dav.propfind("/remote.php/dav/files", depth="0")  # with a Depth: my files
     assert mine.status_code == 207
     assert "<d:href>/remote.php/dav/files/alan/</d:href>" in mine.text
+
+
+def test_private_links_point_at_the_public_url(tree: Dav) -> None:
+    body = (
+        '<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:privatelink/>'
+        "<oc:fileid/></d:prop></d:propfind>"
+    )
+    found = responses(tree.propfind("/remote.php/webdav/docs/a.txt", body, depth="0").content)
+    props = found["/remote.php/webdav/docs/a.txt"]
+    public = tree.state["public_url"]
+    assert props[f"{OC}privatelink"].text == f"{public}/f/{props[f'{OC}fileid'].text}"
