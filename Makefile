@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run install test check lint typecheck imports unit bench clean
+.PHONY: run install clients test check lint typecheck imports unit bench clean
 
 run: install
 	@$(BIN)/opencloud init --if-missing
@@ -20,7 +20,11 @@ $(STAMP): pyproject.toml drivers/posix/pyproject.toml scripts/install-system-dep
 	touch $(STAMP)
 
 # The one test command (README, CI): style, types, import contracts, then every test.
-test: install lint typecheck imports unit
+test: install clients lint typecheck imports unit
+
+# The real third-party clients tests/clients/ drives (litmus, owncloudcmd, rclone, ...).
+clients:
+	./scripts/install-clients.sh
 
 lint:
 	$(BIN)/ruff check .
