@@ -83,8 +83,24 @@ class Tree:
     def space_dir(self, space: str) -> str:
         found = self.index.spaces.get(space)
         if found is None:
+            found = self._space_on_disk(space)
+        if found is None:
             raise errors.NotFound(f"space {space} not found")
         return found
+
+    def _space_on_disk(self, space: str) -> str | None:
+        """A space another process created (``opencloud users add`` while the
+        server runs) is not in this process's index yet: look for it on disk,
+        and index it when it is a complete space."""
+        if not space or "/" in space or space in (".", ".."):
+            return None
+        for _kind, parent in self.layout.kind_dirs():
+            candidate = os.path.join(parent, space)
+            attrs = read_node(candidate) if os.path.isdir(candidate) else None
+            if attrs is not None and attrs.id == space and read_space(candidate) is not None:
+                self.index.add_space(space, candidate)
+                return candidate
+        return None
 
     def locate(self, ref: Ref, *, write: bool = False) -> Located:
         """Resolve a ref, refusing bad names and any path through a symlink.
