@@ -138,25 +138,7 @@ def test_sync_round_trip(
     assert on_server.content == (local / name).read_bytes()
 
 
-_TUS_MTIME = (
-    "TUS (being built): owncloudcmd 2.11 sends the mtime as an `X-OC-Mtime: <seconds>` "
-    "header on the creation POST (and on each PATCH), not in Upload-Metadata; "
-    "opencloud/api/webdav/tus.py reads only Upload-Metadata `mtime`, so the file gets "
-    "the upload time (reva's TUS handler takes X-OC-Mtime into the metadata)"
-)
-
-
-@pytest.mark.parametrize(
-    "tool",
-    [
-        pytest.param(
-            "owncloudcmd",
-            # only a wrong mtime (an AssertionError) is expected; anything else fails
-            marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=_TUS_MTIME),
-        ),
-        "nextcloudcmd",
-    ],
-)
+@pytest.mark.parametrize("tool", ["owncloudcmd", "nextcloudcmd"])
 def test_sync_keeps_mtimes(dav_server: ClientServer, tmp_path: Path, tool: str) -> None:
     """Uploads keep the local modification time (``X-OC-Mtime``), single-request
     and chunked (TUS or NG) alike, and a sync down sets it again."""

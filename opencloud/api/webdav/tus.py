@@ -337,7 +337,13 @@ async def create(
         if not filename:
             return RawResponse(412, _base({"Content-Length": "0"}))
         ref = _target_ref(target, filename)
-        mtime_ns = parse_mtime(meta["mtime"]) if meta.get("mtime") else None
+        # the metadata's mtime, else X-OC-Mtime on the creation request
+        # (ownCloud desktop 2.x sends only the header, as reva accepts)
+        mtime_ns = (
+            parse_mtime(meta["mtime"])
+            if meta.get("mtime")
+            else parse_mtime(request.headers.get("x-oc-mtime"))
+        )
         checksum = parse_checksum(meta.get("checksum"))
         if await run_in_threadpool(locked, request, ref):
             raise Locked(f"{ref.path} is locked")

@@ -125,6 +125,20 @@ def test_creation_with_upload_completes_at_once(dav: Dav) -> None:
     assert get(dav, dav.space_url + "/hello.txt") == b"hello"
 
 
+def test_x_oc_mtime_on_the_creation_request_sets_the_mtime(dav: Dav) -> None:
+    """ownCloud desktop 2.x sends the mtime as a header, not in the metadata."""
+    created = create(
+        dav, dav.space_url + "/", 3, headers={"X-OC-Mtime": "1500000000"}, meta=metadata("m.txt")
+    )
+    location = created.headers["Location"]
+    done = patch(dav, location, 0, b"abc")
+    assert done.status_code == 204, done.text
+    head = dav.request("HEAD", dav.space_url + "/m.txt")
+    assert head.headers["Last-Modified"] == "Fri, 14 Jul 2017 02:40:00 GMT"
+    bad = create(dav, dav.space_url + "/", 3, headers={"X-OC-Mtime": "soon"}, meta=metadata("b"))
+    assert bad.status_code == 400
+
+
 def test_creation_with_partial_upload_then_patch(dav: Dav) -> None:
     created = create(dav, dav.space_url, 10, meta=metadata("p.txt"), body=b"abcd")
     assert created.status_code == 201
