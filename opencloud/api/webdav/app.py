@@ -6,6 +6,7 @@ for the signed-in caller (``target.py``), then dispatch.
 - Native (hot paths): OPTIONS, PROPFIND, GET, HEAD, PUT. PUT is native only
   when no lock covers the target and the request has no ``If`` header;
   otherwise it goes to WsgiDAV, which evaluates If lists and lock tokens.
+- ``/dav/bulk``: Nextcloud's bulk upload of many files in one request (``bulk.py``).
 - WsgiDAV (through a2wsgi, bodies streamed): everything else, with the request
   path, ``Destination`` and ``If`` resource tags rewritten to the canonical
   ``/dav/spaces/…`` form (``provider.py`` says why).
@@ -32,7 +33,8 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exception_response
-from opencloud.api.webdav import chunking, transfer, tus
+from opencloud.api.webdav import bulk, chunking, transfer, tus
+from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
 from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
 from opencloud.api.webdav.props import EntryContext
@@ -42,6 +44,7 @@ from opencloud.api.webdav.provider import (
     DavRequestEnv,
     SpacesProvider,
     canonical_url,
+    parse_canonical,
 )
 from opencloud.api.webdav.target import (
     DavTarget,
@@ -149,6 +152,17 @@ class WebDav:
             return await chunking.handle(
                 request, rest, user=user, files=files, locked=self.write_locked
             )
+        if namespace == "bulk":
+            spaces = context.spaces(request)
+            return await bulk.handle(
+                request,
+                rest,
+                files=files,
+                spaces=spaces,
+                space=spaces.personal_id(user),
+                locked=self.write_locked,
+                initiator=request.headers.get("initiator-id", "")[:128],
+            )
         url_path = scope["path"]
         if namespace == "files" and not rest.strip("/"):
             # OpenCloud: a bare /dav/files lists nobody's files, unless the
@@ -229,6 +243,16 @@ class WebDav:
                 base_url=_base_url(request) if _PRIVATELINK in parsed.names else "",
                 quota=spaces.quota(target.space) if "quota" in fetch else None,
             )
+            if "locks" in fetch:
+                manager = self._wsgidav(context.locks(request))[1].lock_manager
+                storage = files.storage_id
+
+                def locks_of(node: NodeInfo) -> list[dict[str, Any]]:
+                    url = quote(canonical_url(storage, node.space, node.path))
+                    return covering_locks(manager, url)
+
+                ctx.locks = locks_of
+                ctx.lock_href = lambda root: target.href(parse_canonical(root).path)
             children = list(files.list(ref)) if depth == "1" and node.kind == "dir" else []
             return node, ctx, children
 
@@ -334,6 +358,10 @@ class _SabreErrors:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if status.startswith("204") and environ.get(CREATED_KEY):
                 status = "201 Created"
+            # the HTTP server sets its own Date; WsgiDAV's would make two
+            headers = [(k, v) for k, v in headers if k.lower() != "date"]
+            if status.startswith("201") and environ["REQUEST_METHOD"] in ("MKCOL", "COPY", "MOVE"):
+                headers += _created_headers(env, environ)
             return start_response(status, headers, exc_info)
 
         try:
@@ -347,6 +375,19 @@ class _SabreErrors:
             [(k, v) for k, v in response.headers.items()],
         )
         return [bytes(response.body)]
+
+
+def _created_headers(env: DavRequestEnv, environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """Ids of what MKCOL, COPY or MOVE created (clients read ``OC-FileId`` and
+    save a PROPFIND). Best effort: the item may already be gone again."""
+    where = environ.get("PATH_INFO", "")
+    if environ["REQUEST_METHOD"] != "MKCOL":
+        where = unquote(urlsplit(environ.get("HTTP_DESTINATION", "")).path)
+    try:
+        node = env.files.stat(parse_canonical(where))
+    except OpenCloudError:
+        return []
+    return list(node_headers(env.files, node).items())
 
 
 def _dav_error_response(exc: DAVError, path: str) -> Response:

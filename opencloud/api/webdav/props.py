@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Any
 
 import msgspec
 
@@ -38,6 +39,10 @@ class EntryContext(msgspec.Struct, kw_only=True):
     base_url: str
     quota: Quota | None = None
     meta: Mapping[str, bytes] = {}
+    #: the locks on a node (direct, or from a folder above with depth infinity)
+    #: and the client's href of a lock root; set when lockdiscovery is asked for
+    locks: Callable[[NodeInfo], list[dict[str, Any]]] | None = None
+    lock_href: Callable[[str], str] | None = None
     _memo_node: NodeInfo | None = None
     _memo_id: str = ""
 
@@ -147,6 +152,52 @@ def _favorite(node: NodeInfo, ctx: EntryContext) -> str:
 
 FAVORITE_KEY = "prop:{http://owncloud.org/ns}favorite"
 
+SUPPORTED_LOCKS = (
+    "<d:supportedlock>"
+    "<d:lockentry><d:lockscope><d:exclusive/></d:lockscope><d:locktype><d:write/></d:locktype>"
+    "</d:lockentry>"
+    "<d:lockentry><d:lockscope><d:shared/></d:lockscope><d:locktype><d:write/></d:locktype>"
+    "</d:lockentry>"
+    "</d:supportedlock>"
+)
+
+
+def _lockdiscovery(node: NodeInfo, ctx: EntryContext) -> str:
+    """``d:activelock`` for each lock on the node (RFC 4918 §15.8)."""
+    if ctx.locks is None:
+        return "<d:lockdiscovery/>"
+    active = [_activelock(lock, ctx) for lock in ctx.locks(node)]
+    return (
+        f"<d:lockdiscovery>{''.join(active)}</d:lockdiscovery>" if active else "<d:lockdiscovery/>"
+    )
+
+
+def _activelock(lock: Mapping[str, Any], ctx: EntryContext) -> str:
+    timeout = float(lock.get("timeout", -1))
+    expire = float(lock.get("expire", -1))
+    if timeout < 0 or expire < 0:
+        seconds = "Infinite"
+    else:
+        seconds = f"Second-{max(0, int(expire - time.time()))}"
+    owner = lock.get("owner") or b""
+    owner_xml = owner.decode("utf-8", "replace") if isinstance(owner, bytes) else str(owner)
+    if owner_xml.startswith("<?xml"):
+        owner_xml = owner_xml[owner_xml.index("?>") + 2 :].strip()
+    root = str(lock.get("root", ""))
+    root_href = _xml(ctx.lock_href(root) if ctx.lock_href else root)
+    return (
+        "<d:activelock>"
+        f"<d:locktype><d:{_xml(str(lock.get('type', 'write')))}/></d:locktype>"
+        f"<d:lockscope><d:{_xml(str(lock.get('scope', 'exclusive')))}/></d:lockscope>"
+        f"<d:depth>{_xml(str(lock.get('depth', '0')))}</d:depth>"
+        f"{owner_xml}"
+        f"<d:timeout>{seconds}</d:timeout>"
+        f"<d:locktoken><d:href>{_xml(str(lock.get('token', '')))}</d:href></d:locktoken>"
+        f"<d:lockroot><d:href>{root_href}</d:href></d:lockroot>"
+        "</d:activelock>"
+    )
+
+
 _QUOTA_USED = _wrap("{DAV:}quota-used-bytes")
 _QUOTA_AVAILABLE = _wrap("{DAV:}quota-available-bytes")
 _FAVORITE = _wrap("{http://owncloud.org/ns}favorite")
@@ -191,6 +242,8 @@ LIVE: dict[str, Renderer] = {
     "{http://owncloud.org/ns}size": lambda n, c: _SIZE(str(n.size)),
     "{http://owncloud.org/ns}checksums": _checksums,
     "{http://owncloud.org/ns}favorite": _favorite,
+    "{DAV:}lockdiscovery": _lockdiscovery,
+    "{DAV:}supportedlock": lambda n, c: SUPPORTED_LOCKS,
     "{http://owncloud.org/ns}share-types": lambda n, c: "<oc:share-types/>",
     "{http://owncloud.org/ns}owner-id": lambda n, c: _OWNER_ID(_xml(c.owner_id)),
     "{http://owncloud.org/ns}owner-display-name": lambda n, c: _OWNER_NAME(_xml(c.owner_name)),
@@ -232,11 +285,8 @@ NEEDS: dict[str, str] = {
     "{DAV:}quota-used-bytes": "quota",
     "{DAV:}quota-available-bytes": "quota",
     "{http://owncloud.org/ns}favorite": "meta",
+    "{DAV:}lockdiscovery": "locks",
 }
 
 #: Properties the server computes; PROPPATCH refuses to set them (403).
-PROTECTED = frozenset(LIVE) - {"{http://owncloud.org/ns}favorite"} | {
-    "{DAV:}lockdiscovery",
-    "{DAV:}supportedlock",
-    "{DAV:}creationdate",
-}
+PROTECTED = frozenset(LIVE) - {"{http://owncloud.org/ns}favorite"} | {"{DAV:}creationdate"}

@@ -170,3 +170,17 @@ def test_options(dav: Dav) -> None:
     assert reply.headers["dav"] == "1, 2"
     assert reply.headers["tus-version"] == "1.0.0"
     assert "PROPFIND" in reply.headers["allow"]
+
+
+def test_created_items_carry_their_ids(dav: Dav) -> None:
+    made = dav.request("MKCOL", "/remote.php/webdav/d")
+    assert made.status_code == 201
+    assert made.headers["oc-fileid"].startswith(dav.space_id + "!")
+    assert len(made.headers.get_list("date")) <= 1  # the HTTP server adds the one
+    dav.put("/remote.php/webdav/a.txt", b"a")
+    moved = dav.request(
+        "MOVE", "/remote.php/webdav/a.txt", headers={"Destination": "/remote.php/webdav/d/a.txt"}
+    )
+    assert moved.status_code == 201
+    listing = dav.propfind("/remote.php/webdav/d/a.txt", depth="0").text
+    assert moved.headers["oc-fileid"] in listing

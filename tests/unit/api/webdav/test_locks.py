@@ -82,3 +82,31 @@ def test_locks_survive_a_restart(settings: Settings, dav: Dav) -> None:
         assert refused.status_code == 423
         ok = again.put(URL, content=b"v2", auth=("alan", PASSWORD), headers={"If": f"({token})"})
         assert ok.status_code == 204
+
+
+DISCOVER = (
+    '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:lockdiscovery/>'
+    "<d:supportedlock/></d:prop></d:propfind>"
+)
+
+
+def test_propfind_shows_active_and_supported_locks(dav: Dav) -> None:
+    dav.request("MKCOL", "/remote.php/webdav/d")
+    dav.put("/remote.php/webdav/d/f.txt", b"x")
+    reply = dav.request(
+        "LOCK", "/remote.php/webdav/d", content=LOCKINFO.encode(), headers={"Depth": "infinity"}
+    )
+    token = reply.headers["lock-token"].strip("<>")
+    for url in ("/remote.php/webdav/d", "/remote.php/webdav/d/f.txt"):  # the child inherits it
+        found = dav.propfind(url, DISCOVER, depth="0")
+        assert found.status_code == 207
+        body = found.text
+        assert "404" not in body
+        assert f"<d:locktoken><d:href>{token}</d:href></d:locktoken>" in body
+        assert "<d:lockroot><d:href>/remote.php/webdav/d</d:href></d:lockroot>" in body
+        assert "<d:depth>infinity</d:depth>" in body
+        assert re.search(r"<(\w+:)?owner [^>]*>tests</(\w+:)?owner>", body)  # as sent
+        assert "<d:supportedlock><d:lockentry>" in body
+    dav.request("UNLOCK", "/remote.php/webdav/d", headers={"Lock-Token": f"<{token}>"})
+    after = dav.propfind("/remote.php/webdav/d/f.txt", DISCOVER, depth="0")
+    assert "<d:lockdiscovery/>" in after.text
