@@ -4,6 +4,7 @@ and a failing row becomes "n/a" with the reason instead of stopping the run."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import threading
@@ -29,6 +30,11 @@ PROPFIND_BODY = (
 PROPFIND_HEADERS = {"Content-Type": 'application/xml; charset="utf-8"'}
 FILL_FILE = b"x" * 512  # the files listed and deleted
 FILL_THREADS = 8
+#: The small-file sync rows: this many files, one connection; the bulk row
+#: sends them BULK_BATCH to a request (as the Nextcloud desktop client does).
+SYNC_FILES = 1_000
+BULK_BATCH = 100
+BULK_BOUNDARY = "bench-bulk-boundary-7f3a9c"
 _RESPONSE = re.compile(rb"<(?:[A-Za-z0-9_-]+:)?response[\s>]")
 
 
@@ -157,6 +163,57 @@ class Bench:
         )
         return self._wrk(script, "put-small")
 
+    def put_sequential(self) -> Cell:
+        """SYNC_FILES PUTs of small files, one after another on one connection
+        (how a sync client without bulk upload sends them): files/s."""
+        body = b"s" * (self.sizes.small_kib << 10)
+        rates: list[float] = []
+        with self.conn() as conn:
+            for r in range(self.sizes.repeats):
+                folder = f"{self.root}seq-{r}/"
+                self.mkcol(conn, folder)
+                started = time.perf_counter()
+                for i in range(SYNC_FILES):
+                    path = f"{folder}f{i:05d}.bin"
+                    _expect(conn.request("PUT", path, body=body), f"PUT {path}", 201, 204)
+                rates.append(SYNC_FILES / (time.perf_counter() - started))
+        return _median(rates)
+
+    def bulk_upload(self) -> Cell:
+        """The same files through Nextcloud's bulk upload (``POST /dav/bulk``),
+        BULK_BATCH per request, one connection: files/s. Ours only."""
+        if not self.server.spec.key.startswith("ours"):
+            raise RowFailed("no bulk upload API (Nextcloud's POST /remote.php/dav/bulk)")
+        data = b"b" * (self.sizes.small_kib << 10)
+        digest = hashlib.md5(data).hexdigest()
+        headers = {"Content-Type": f"multipart/related; boundary={BULK_BOUNDARY}"}
+        relative = "/" + self.root.removeprefix(self.server.spec.dav_root)  # /bench/
+        rates: list[float] = []
+        with self.conn() as conn:
+            for r in range(self.sizes.repeats):
+                folder = f"{self.root}bulk-{r}/"
+                self.mkcol(conn, folder)
+                bodies = [
+                    _bulk_body(
+                        [f"{relative}bulk-{r}/f{i:05d}.bin" for i in range(s, s + BULK_BATCH)],
+                        data,
+                        digest,
+                    )
+                    for s in range(0, SYNC_FILES, BULK_BATCH)
+                ]
+                replies: list[Response] = []
+                started = time.perf_counter()
+                for body in bodies:
+                    reply = conn.request("POST", "/remote.php/dav/bulk", headers=headers, body=body)
+                    replies.append(_expect(reply, "POST /remote.php/dav/bulk", 200))
+                rates.append(SYNC_FILES / (time.perf_counter() - started))
+                for reply in replies:
+                    results = msgspec.json.decode(reply.body)
+                    failed = [k for k, v in results.items() if v.get("error") is not False]
+                    if len(results) != BULK_BATCH or failed:
+                        raise RowFailed(f"bulk upload stored {len(results) - len(failed)} files")
+        return _median(rates)
+
     def propfind0(self) -> dict[str, Cell]:
         script = wrk.render_script(
             method="PROPFIND",
@@ -250,6 +307,8 @@ class Bench:
         else:
             self.fail(["get_large"], "the PUT of the file failed")
         self.row(["put_small"], self.put_small)
+        self.row(["put_seq"], self.put_sequential)
+        self.row(["bulk_upload"], self.bulk_upload)
         self.row(["propfind0", "propfind0_p99"], self.propfind0)
         biggest = max(self.sizes.folders)
         for count in self.sizes.folders:
@@ -288,6 +347,19 @@ class Bench:
             samples=[result.per_s],
             extra={"p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "requests": result.requests},
         )
+
+
+def _bulk_body(paths: list[str], data: bytes, digest: str) -> bytes:
+    """A bulk upload request body: one multipart/related part per path."""
+    head = (
+        "--{b}\r\nX-File-Path: {p}\r\nX-File-MD5: {m}\r\nX-File-Mtime: 1700000000\r\n"
+        "Content-Length: {n}\r\n\r\n"
+    )
+    parts = [
+        head.format(b=BULK_BOUNDARY, p=path, m=digest, n=len(data)).encode() + data + b"\r\n"
+        for path in paths
+    ]
+    return b"".join(parts) + f"--{BULK_BOUNDARY}--\r\n".encode()
 
 
 def _median(samples: list[float]) -> Cell:

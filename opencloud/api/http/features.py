@@ -25,6 +25,12 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     tus: bool = True
     #: NG chunking (``/dav/uploads``): ``dav.chunking: "1.0"``.
     chunking_ng: bool = True
+    #: Announce Nextcloud's bulk upload (``POST /dav/bulk`` works either way):
+    #: ``dav.bulkupload: "1.0"``, which makes the Nextcloud desktop client use
+    #: it. Off: desktop clients before 3.9 (Debian's nextcloudcmd 3.7) never
+    #: send the body of a bulk request holding an empty file, so their sync
+    #: fails (nextcloud/desktop#5871, fixed in 3.9).
+    bulk_upload: bool = False
 
     # ---- storage-dependent (set by the wiring from the driver)
     #: a trash bin: ``files.undelete`` and ``dav.trashbin: "1.0"``.

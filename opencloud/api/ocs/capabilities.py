@@ -62,6 +62,8 @@ class Files(msgspec.Struct, frozen=True, kw_only=True):
 
 class Dav(msgspec.Struct, frozen=True, kw_only=True):
     chunking: str
+    #: "1.0" when ``POST /dav/bulk`` works (Nextcloud desktop: ``Capabilities::bulkUpload``).
+    bulkupload: str
     trashbin: str
     reports: list[str]
     chunking_parallel_upload_disabled: bool = msgspec.field(
@@ -196,6 +198,7 @@ def build(features: Features, *, status: Status | None = None) -> CapabilitiesDa
             ),
             dav=Dav(
                 chunking="1.0" if f.chunking_ng else "",
+                bulkupload="1.0" if f.bulk_upload else "",
                 trashbin="1.0" if f.trash else "",
                 reports=["search-files"] if f.search else [],
             ),

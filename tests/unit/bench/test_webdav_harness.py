@@ -169,6 +169,8 @@ def _results(ours_reason: str = "") -> WebdavResults:
         "put_large": 200.0,
         "get_large": 1000.0,
         "put_small": 1800.0,
+        "put_seq": 900.0,
+        "bulk_upload": 2700.0,
         "propfind0": 3000.0,
         "propfind0_p99": 4.0,
         "propfind1_1000": 0.04,
@@ -241,9 +243,15 @@ def test_table() -> None:
     assert any(
         line.startswith("- [1] ours (Hypercorn): PROPFIND Depth 0 on a file") for line in lines
     )
+    assert by_label[
+        "bulk upload of 1,000 files of 16 KiB in requests of 100, 1 connection (ours only)"
+    ] == (
+        "| bulk upload of 1,000 files of 16 KiB in requests of 100, 1 connection (ours only) "
+        "| files/s | 2,700 | 5,400 | n/a | 2.00x | n/a |"
+    )
     assert (
-        len([row for row in lines if row.startswith("| ")]) == 1 + 10
-    )  # the head, then 10 workload rows
+        len([row for row in lines if row.startswith("| ")]) == 1 + 12
+    )  # the head, then 12 workload rows
 
 
 def test_reason_with_a_pipe_does_not_break_the_table() -> None:

@@ -100,6 +100,7 @@ def test_todays_answers(client: TestClient) -> None:
     assert files["app_providers"] == []
     assert cap["dav"] == {
         "chunking": "1.0",
+        "bulkupload": "",
         "trashbin": "",
         "reports": [],
         "chunkingParallelUploadDisabled": False,
@@ -124,6 +125,9 @@ def test_flags_drive_the_document() -> None:
     off = msgspec.to_builtins(caps.build(Features(tus=False, chunking_ng=False)))["capabilities"]
     assert off["files"]["tus_support"] is None
     assert off["dav"]["chunking"] == ""
+    assert off["dav"]["bulkupload"] == ""
+    bulk = msgspec.to_builtins(caps.build(Features(bulk_upload=True)))["capabilities"]
+    assert bulk["dav"]["bulkupload"] == "1.0"
     assert off["dav"]["trashbin"] == ""
     assert off["files"]["undelete"] is False
     on = msgspec.to_builtins(
