@@ -11,6 +11,8 @@ run behind the authentication middleware, which sets the principal.
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -42,8 +44,26 @@ def ocs_response(request: Request, data: object) -> Response:
 
 async def capabilities(request: Request) -> Response:
     """OpenCloud's capabilities, true only for what this server does. Anonymous
-    callers get the same document (it holds nothing about the user)."""
-    return ocs_response(request, caps.build(context.features(request)))
+    callers get the same document (it holds nothing about the user), except
+    that the user agent may switch on what only some clients handle."""
+    features = context.features(request)
+    if bulk_upload_safe(request.headers.get("user-agent", "")):
+        features = msgspec.structs.replace(features, bulk_upload=True)
+    return ocs_response(request, caps.build(features))
+
+
+_NEXTCLOUD_DESKTOP = re.compile(r"mirall/(\d+)\.(\d+)")
+
+
+def bulk_upload_safe(user_agent: str) -> bool:
+    """Nextcloud desktop 3.9 and later use bulk upload correctly; 3.7 and 3.8
+    (Debian 12's) never send the body of a batch holding an empty file
+    (nextcloud/desktop#5871), so they are not told about it. OpenCloud's own
+    clients do not use it."""
+    match = _NEXTCLOUD_DESKTOP.search(user_agent)
+    if match is None or "Nextcloud" not in user_agent:
+        return False
+    return (int(match.group(1)), int(match.group(2))) >= (3, 9)
 
 
 # ---- config

@@ -211,3 +211,30 @@ def test_xml_escapes_text_and_skips_names_xml_cannot_hold() -> None:
 
 def test_default_status_matches_status_php() -> None:
     assert caps.build(Features()).capabilities.core.status == status_for_version()
+
+
+@pytest.mark.parametrize(
+    ("agent", "announced"),
+    [
+        (
+            "Mozilla/5.0 (Linux) mirall/3.9.0 (Nextcloud, debian-6.1 ClientArchitecture: x86_64)",
+            True,
+        ),
+        ("Mozilla/5.0 (Linux) mirall/3.13.2git (Nextcloud, fedora)", True),
+        (
+            "Mozilla/5.0 (Linux) mirall/3.7.3 (Nextcloud, debian-6.1 ClientArchitecture: x86_64)",
+            False,
+        ),
+        ("Mozilla/5.0 (Linux) mirall/2.11.0 (ownCloud, debian)", False),
+        ("Mozilla/5.0 (Linux) mirall/4.0 (OpenCloud desktop)", False),
+        ("curl/8.0", False),
+    ],
+)
+def test_bulk_upload_is_announced_only_to_clients_that_handle_it(
+    anonymous: TestClient, agent: str, announced: bool
+) -> None:
+    reply = anonymous.get(
+        "/ocs/v2.php/cloud/capabilities?format=json", headers={"User-Agent": agent}
+    )
+    dav = reply.json()["ocs"]["data"]["capabilities"]["dav"]
+    assert dav["bulkupload"] == ("1.0" if announced else "")
