@@ -35,6 +35,7 @@ from opencloud_driver_posix.index import NodeIndex
 from opencloud_driver_posix.layout import Layout, tmp_dir
 from opencloud_driver_posix.locks import NodeLocks
 from opencloud_driver_posix.options import PosixOptions
+from opencloud_driver_posix.own_writes import OwnWrites
 from opencloud_driver_posix.renames import rename_noreplace
 
 
@@ -78,6 +79,7 @@ class Tree:
         self.options = options
         self.index = NodeIndex()
         self.locks = NodeLocks()
+        self.own_writes = OwnWrites()
 
     # ---- locating
     def space_dir(self, space: str) -> str:

@@ -234,18 +234,28 @@ class PosixUpload:
                 write_node(self._fd, attrs)
                 if existing is None:
                     tree.index.add(node, parent_attrs.id, where.name)
+                    tree.own_writes.note(where.abs)
                     try:
                         rename_noreplace(self._temp, where.abs)
                     except FileExistsError:
+                        tree.own_writes.take(where.abs)
                         tree.index.remove(node)
                         continue  # someone created it meanwhile: overwrite instead
+                    except BaseException:
+                        tree.own_writes.take(where.abs)
+                        raise
                     break
                 if old is not None:
                     _copy_ext_attr(where.abs, self._fd)
                     if self._keep_versions:
                         versions.keep(tree, where, old, existing)
                 tree.index.add(node, parent_attrs.id, where.name)
-                os.rename(self._temp, where.abs)
+                tree.own_writes.note(where.abs)
+                try:
+                    os.rename(self._temp, where.abs)
+                except BaseException:
+                    tree.own_writes.take(where.abs)
+                    raise
                 break
             else:
                 raise errors.Conflict(f"{where.path}: changed too often while writing")

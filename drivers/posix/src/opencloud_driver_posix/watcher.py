@@ -132,6 +132,7 @@ def _inotify(driver: PosixDriver, stop: threading.Event) -> Iterator[Change]:
             folder, MASK, rec=True, auto_add=True, exclude_filter=exclude, quiet=False
         )
     debouncer = Debouncer(tree.options.debounce)
+    tree.own_writes.active = True
     try:
         yield from _scan(driver)  # after the watches: nothing falls between the two
         while not stop.is_set():
@@ -152,6 +153,8 @@ def _inotify(driver: PosixDriver, stop: threading.Event) -> Iterator[Change]:
             if batch:
                 yield from _process(tree, paths, batch)
     finally:
+        tree.own_writes.active = False
+        tree.own_writes.clear()
         notifier.stop()
 
 
@@ -167,6 +170,9 @@ def _enqueue(
         # included: decided first, it costs nothing per write.
         return False
     path = event.pathname
+    own = mask & pyinotify.IN_MOVED_TO and not mask & pyinotify.IN_ISDIR
+    if own and paths.tree.own_writes.take(path):
+        return False  # an upload of ours landing (own_writes.py)
     if not path or paths.internal(path):
         return False
     parts = paths.parts(path)
