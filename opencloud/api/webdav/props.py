@@ -252,6 +252,10 @@ LIVE: dict[str, Renderer] = {
     ),
     "{http://owncloud.org/ns}has-preview": lambda n, c: _PREVIEW("0") if n.kind == "file" else None,
     "{http://owncloud.org/ns}tags": lambda n, c: "<oc:tags/>",
+    # the desktop compares the root's data fingerprint across syncs to notice
+    # a server restored from backup; empty means "never restored", as in ownCloud
+    "{http://owncloud.org/ns}data-fingerprint": lambda n, c: "<oc:data-fingerprint/>",
+    "{http://owncloud.org/ns}dDC": lambda n, c: "<oc:dDC/>",
     "{http://open-collaboration-services.org/ns}share-permissions": lambda n, c: _SHARE_PERMISSIONS(
         "31" if n.kind == "dir" else "19"
     ),

@@ -237,3 +237,19 @@ def test_private_links_point_at_the_public_url(tree: Dav) -> None:
     props = found["/remote.php/webdav/docs/a.txt"]
     public = tree.state["public_url"]
     assert props[f"{OC}privatelink"].text == f"{public}/f/{props[f'{OC}fileid'].text}"
+
+
+def test_desktop_root_properties(dav: Dav) -> None:
+    body = (
+        '<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>'
+        "<oc:data-fingerprint/><oc:dDC/><oc:share-types/><oc:owner-id/>"
+        "<oc:owner-display-name/><d:quota-available-bytes/><d:quota-used-bytes/>"
+        "</d:prop></d:propfind>"
+    )
+    reply = dav.propfind("/remote.php/webdav/", body, depth="0")
+    assert "HTTP/1.1 404" not in reply.text
+    props = responses(reply.content)["/remote.php/webdav/"]
+    assert props[f"{OC}owner-id"].text == "alan"
+    assert props[f"{OC}owner-display-name"].text == "Alan Turing"
+    assert int(props[f"{D}quota-available-bytes"].text or "-1") >= 0
+    assert props[f"{D}quota-used-bytes"].text == "0"
