@@ -83,8 +83,8 @@ def _header(res: Results) -> list[str]:
         "the same mode.",
         "- **Peers:** none here. wsgidav's FilesystemProvider is the project's Python peer, "
         "but it is a WebDAV provider; comparing it without PROPFIND/PUT over HTTP would "
-        "not be meaningful. The HTTP side-by-side benchmarks (nginx-dav, wsgidav) come "
-        "with the WebDAV issue.",
+        "not be meaningful. The servers side by side over HTTP (nginx, rclone, wsgidav) are "
+        "in the section *WebDAV, side by side* below.",
         "",
         "## Machine",
         "",
