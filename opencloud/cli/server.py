@@ -30,7 +30,7 @@ from opencloud import __version__
 from opencloud.app.factory import create_app
 from opencloud.app.wiring import load_storage, require_initialised
 from opencloud.cli.logs import configure_logging
-from opencloud.cli.server_granian import ASGIApp, granian_runner
+from opencloud.cli.server_granian import ASGIApp, granian_runner, tls_files
 from opencloud.config.load import config_dir, load_settings
 from opencloud.config.schema import Settings
 from opencloud.core.errors import ConfigError
@@ -82,17 +82,9 @@ def hypercorn_config(settings: Settings, cdir: Path) -> Config:
         logging.getLogger("hypercorn.access") if settings.log_level == "debug" else None
     )
     config.include_server_header = False
-    if settings.http.tls:
-        cert = Path(settings.http.tls_cert or cdir / "server.crt")
-        key = Path(settings.http.tls_key or cdir / "server.key")
-        for what, path in (("certificate", cert), ("key", key)):
-            if not path.is_file():
-                raise ConfigError(
-                    f"TLS {what} {path} not found: run `opencloud init` first "
-                    "(or set PROXY_TLS=false behind a TLS-terminating proxy)"
-                )
-        config.certfile = str(cert)
-        config.keyfile = str(key)
+    tls = tls_files(settings, cdir)
+    if tls is not None:
+        config.certfile, config.keyfile = str(tls[0]), str(tls[1])
     return config
 
 

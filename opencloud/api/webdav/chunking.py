@@ -20,7 +20,6 @@ upload folder is 404, like anything else of theirs.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from urllib.parse import quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -33,7 +32,7 @@ from opencloud.api.http.errors import ErrorInfo, error_response
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
 from opencloud.api.webdav.props import http_date
 from opencloud.api.webdav.target import DavTarget, NotDav, TargetResolver
-from opencloud.api.webdav.transfer import BLOCK, RawResponse, declared_length
+from opencloud.api.webdav.transfer import RawResponse, body_blocks, declared_length
 from opencloud.api.webdav.tus import LockCheck
 from opencloud.core.errors import (
     AlreadyExists,
@@ -135,7 +134,7 @@ async def _put_chunk(
     existed, upload = await run_in_threadpool(begin)
     received = 0
     try:
-        async for block in _blocks(request):
+        async for block in body_blocks(request):
             received += len(block)
             if length is not None and received > length:
                 raise TooLarge("the body is longer than its Content-Length")
@@ -147,22 +146,6 @@ async def _put_chunk(
         await run_in_threadpool(upload.abort)
         raise
     return Response(status_code=204 if existed else 201, headers={"Content-Length": "0"})
-
-
-async def _blocks(request: Request) -> AsyncIterator[bytes]:
-    pending: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        if not chunk:
-            continue
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= BLOCK:
-            yield b"".join(pending)
-            pending.clear()
-            size = 0
-    if pending:
-        yield b"".join(pending)
 
 
 def _int_header(request: Request, name: str) -> int | None:

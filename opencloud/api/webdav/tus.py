@@ -28,7 +28,6 @@ import base64
 import binascii
 import hashlib
 import zlib
-from collections.abc import AsyncIterator
 from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
@@ -40,7 +39,7 @@ from opencloud.api.http.errors import exception_response
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
 from opencloud.api.webdav.props import http_date
 from opencloud.api.webdav.target import DavTarget
-from opencloud.api.webdav.transfer import BLOCK, RawResponse, declared_length
+from opencloud.api.webdav.transfer import RawResponse, body_blocks, declared_length
 from opencloud.core.errors import (
     ChecksumMismatch,
     Conflict,
@@ -175,23 +174,6 @@ class _BodyMismatch(Exception):
     """The request body does not match its Upload-Checksum."""
 
 
-async def _blocks(request: Request) -> AsyncIterator[bytes]:
-    """The body regrouped into blocks of about 1 MiB."""
-    pending: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        if not chunk:
-            continue
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= BLOCK:
-            yield b"".join(pending)
-            pending.clear()
-            size = 0
-    if pending:
-        yield b"".join(pending)
-
-
 class _Receiver:
     """Writes one request body into a session, from ``offset``."""
 
@@ -230,7 +212,7 @@ class _Receiver:
         disconnected = False
         try:
             try:
-                async for block in _blocks(self.request):
+                async for block in body_blocks(self.request):
                     received += len(block)
                     if self.offset + received > length:
                         raise TooLarge(f"the body goes past Upload-Length {length}")
@@ -260,7 +242,7 @@ class _Receiver:
         upload = await run_in_threadpool(self.uploads.begin_final, self.session, self.offset)
         received = 0
         try:
-            async for block in _blocks(self.request):  # a dropped client: ClientDisconnect
+            async for block in body_blocks(self.request):  # a dropped client: ClientDisconnect
                 received += len(block)
                 if received > declared:
                     raise TooLarge("the body is longer than its Content-Length")

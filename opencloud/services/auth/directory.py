@@ -40,6 +40,7 @@ from opencloud.core.errors import AlreadyExists, NotFound
 from opencloud.core.ids import SpaceId
 from opencloud.services.auth.records import AppToken, Group, User
 from opencloud.storage.protocol import HasTrash, StorageDriver
+from opencloud.storage.records import ensure_system_space, write_file
 from opencloud.storage.types import Ref
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,7 @@ class Directory:
 
     # ------------------------------------------------------------ loading
     def _ensure_space(self) -> None:
-        try:
-            self._driver.get_space(DIRECTORY_SPACE)
-        except NotFound:
-            with contextlib.suppress(AlreadyExists):  # another process was quicker
-                self._driver.create_space(
-                    DIRECTORY_SPACE, kind="system", name="directory", owner=""
-                )
+        ensure_system_space(self._driver, DIRECTORY_SPACE, "directory")
         for folder in ("users", "groups", "tokens"):
             with contextlib.suppress(AlreadyExists):
                 self._driver.mkdir(Ref(DIRECTORY_SPACE, f"/{folder}"))
@@ -176,15 +171,7 @@ class Directory:
         """Write a record atomically and update the cache."""
         data = msgspec.json.format(msgspec.json.encode(record), indent=2) + b"\n"
         with self.lock:
-            upload = self._driver.begin_upload(
-                Ref(DIRECTORY_SPACE, folder.path(record.id)), size=len(data)
-            )
-            try:
-                upload.write(data)
-                info = upload.commit()
-            except BaseException:
-                upload.abort()
-                raise
+            info = write_file(self._driver, Ref(DIRECTORY_SPACE, folder.path(record.id)), data)
             folder.entries[record.id] = (info.etag, record)
             self.on_change(folder.name)
 

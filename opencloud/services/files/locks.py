@@ -19,6 +19,7 @@ import msgspec
 from opencloud.core.errors import NotFound
 from opencloud.core.ids import SpaceId
 from opencloud.storage.protocol import StorageDriver
+from opencloud.storage.records import ensure_system_space, write_file
 from opencloud.storage.types import Ref
 
 LOCKS_SPACE = SpaceId("locks")
@@ -36,7 +37,7 @@ class LockTable:
         """The stored table; empty when there is none (or it is unreadable,
         which is logged by the caller: losing locks loses no data)."""
         with self._lock:
-            self._ensure_space()
+            ensure_system_space(self._driver, LOCKS_SPACE, "locks")
             try:
                 with self._driver.open_read(_DOCUMENT) as handle:
                     data = msgspec.msgpack.decode(handle.read() or b"\x80")
@@ -49,17 +50,5 @@ class LockTable:
     def save(self, table: dict[str, Any]) -> None:
         body = msgspec.msgpack.encode(table)
         with self._lock:
-            self._ensure_space()
-            upload = self._driver.begin_upload(_DOCUMENT, size=len(body))
-            try:
-                upload.write(body)
-            except BaseException:
-                upload.abort()
-                raise
-            upload.commit()
-
-    def _ensure_space(self) -> None:
-        try:
-            self._driver.get_space(LOCKS_SPACE)
-        except NotFound:
-            self._driver.create_space(LOCKS_SPACE, kind="system", name="locks", owner="")
+            ensure_system_space(self._driver, LOCKS_SPACE, "locks")
+            write_file(self._driver, _DOCUMENT, body)

@@ -67,6 +67,7 @@ from opencloud.core.ids import SpaceId
 from opencloud.core.paths import check_name
 from opencloud.services.files.service import FilesService
 from opencloud.storage.protocol import HasTrash, StorageDriver, Upload
+from opencloud.storage.records import ensure_system_space, write_file
 from opencloud.storage.types import NodeInfo, Ref
 
 log = logging.getLogger(__name__)
@@ -430,13 +431,7 @@ class Uploads:
         with self._guard:
             if self._ready:
                 return
-            try:
-                self._driver.get_space(UPLOADS_SPACE)
-            except NotFound:
-                with contextlib.suppress(AlreadyExists):
-                    self._driver.create_space(
-                        UPLOADS_SPACE, kind="system", name="uploads", owner=""
-                    )
+            ensure_system_space(self._driver, UPLOADS_SPACE, "uploads")
             for folder in (_TUS, _CHUNKING):
                 with contextlib.suppress(AlreadyExists):
                     self._driver.mkdir(Ref(UPLOADS_SPACE, folder))
@@ -449,13 +444,7 @@ class Uploads:
             return
 
     def _write(self, ref: Ref, body: bytes, *, if_none_match: str | None = None) -> None:
-        upload = self._driver.begin_upload(ref, size=len(body), if_none_match=if_none_match)
-        try:
-            upload.write(body)
-        except BaseException:
-            upload.abort()
-            raise
-        upload.commit()
+        write_file(self._driver, ref, body, if_none_match=if_none_match)
 
     def _copy_into(self, upload: Upload, ref: Ref) -> int:
         copied = 0
