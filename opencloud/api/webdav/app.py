@@ -328,7 +328,13 @@ class WebDav:
         scope["path"] = canonical
         scope["raw_path"] = quote(canonical).encode()
         scope["root_path"] = ""
-        scope[ENV_KEY] = DavRequestEnv(files=files, user=user, initiator=initiator)
+        scope[ENV_KEY] = DavRequestEnv(
+            files=files,
+            user=user,
+            initiator=initiator,
+            canonical_base=quote(canonical_url(storage, target.space, "/")),
+            client_base=target.href("/").rstrip("/"),
+        )
         receive = request.receive
         if scope["method"] in _XML_METHODS:
             body = await _small_body(request)
@@ -355,26 +361,62 @@ class _SabreErrors:
         environ["wsgidav.auth.realm"] = "OpenCloud"
         environ["wsgidav.auth.roles"] = ["editor"]
 
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if status.startswith("204") and environ.get(CREATED_KEY):
-                status = "201 Created"
-            # the HTTP server sets its own Date; WsgiDAV's would make two
-            headers = [(k, v) for k, v in headers if k.lower() != "date"]
-            if status.startswith("201") and environ["REQUEST_METHOD"] in ("MKCOL", "COPY", "MOVE"):
-                headers += _created_headers(env, environ)
-            return start_response(status, headers, exc_info)
+        started: list[tuple[str, list[tuple[str, str]]]] = []
 
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if exc_info is not None and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [(status, headers)]
+            return chunks.append
+
+        chunks: list[bytes] = []
         try:
-            return list(self._app(environ, start))
+            chunks += list(self._app(environ, start))
         except OpenCloudError as exc:
             response = exception_response(exc, path=scope["path"])
         except DAVError as exc:
             response = _dav_error_response(exc, scope["path"])
+        else:
+            status, headers = started[0]
+            body = b"".join(chunks)
+            start_response(*_finish(env, environ, status, headers, body))
+            return [_client_hrefs(env, body, headers)]
         start_response(
             f"{response.status_code} X",
             [(k, v) for k, v in response.headers.items()],
         )
         return [bytes(response.body)]
+
+
+def _finish(
+    env: DavRequestEnv,
+    environ: dict[str, Any],
+    status: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> tuple[str, list[tuple[str, str]]]:
+    """WsgiDAV's status and headers as our clients expect them."""
+    if status.startswith("204") and environ.get(CREATED_KEY):
+        status = "201 Created"
+    # the HTTP server sets its own Date; WsgiDAV's would make two
+    kept = [(k, v) for k, v in headers if k.lower() not in ("date", "content-length")]
+    if status.startswith("201") and environ["REQUEST_METHOD"] in ("MKCOL", "COPY", "MOVE"):
+        kept += _created_headers(env, environ)
+    kept.append(("Content-Length", str(len(_client_hrefs(env, body, headers)))))
+    return status, kept
+
+
+def _client_hrefs(env: DavRequestEnv, body: bytes, headers: list[tuple[str, str]]) -> bytes:
+    """WsgiDAV writes hrefs (multistatus, lockroot) in the canonical form it was
+    given; clients expect the URL flavour they used."""
+    if not env.canonical_base:
+        return body
+    if not any(k.lower() == "content-type" and "xml" in v for k, v in headers):
+        return body
+    client = f">{env.client_base}".encode()
+    for canonical in {env.canonical_base, unquote(env.canonical_base)}:
+        body = body.replace(f">{canonical}".encode(), client)
+    return body
 
 
 def _created_headers(env: DavRequestEnv, environ: dict[str, Any]) -> list[tuple[str, str]]:

@@ -53,6 +53,10 @@ class DavRequestEnv(msgspec.Struct, frozen=True):
     files: FilesService
     user: Principal
     initiator: str = ""
+    #: the quoted URL of the space root as WsgiDAV sees it, and as the client
+    #: addressed it: hrefs in WsgiDAV's XML replies are turned back into the latter
+    canonical_base: str = ""
+    client_base: str = ""
 
 
 def canonical_url(storage_id: str, space: SpaceId, path: str) -> str:

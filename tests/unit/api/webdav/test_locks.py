@@ -110,3 +110,22 @@ def test_propfind_shows_active_and_supported_locks(dav: Dav) -> None:
     dav.request("UNLOCK", "/remote.php/webdav/d", headers={"Lock-Token": f"<{token}>"})
     after = dav.propfind("/remote.php/webdav/d/f.txt", DISCOVER, depth="0")
     assert "<d:lockdiscovery/>" in after.text
+
+
+def test_wsgidav_replies_use_the_clients_url_flavour(dav: Dav) -> None:
+    dav.put(URL, b"x")
+    locked = dav.request("LOCK", URL, content=LOCKINFO.encode())
+    assert "<ns0:href>/remote.php/webdav/locked.txt</ns0:href>" in locked.text
+    assert "/dav/spaces/" not in locked.text
+    assert int(locked.headers["content-length"]) == len(locked.content)
+    token = locked.headers["lock-token"]
+    patch = (
+        '<d:propertyupdate xmlns:d="DAV:" xmlns:x="urn:x"><d:set><d:prop><x:a>1</x:a>'
+        "</d:prop></d:set></d:propertyupdate>"
+    )
+    for base in ("/remote.php/webdav", "/remote.php/dav/files/alan", dav.space_url):
+        reply = dav.request(
+            "PROPPATCH", f"{base}/locked.txt", content=patch.encode(), headers={"If": f"({token})"}
+        )
+        assert reply.status_code == 207
+        assert f"<ns0:href>{base}/locked.txt</ns0:href>" in reply.text
