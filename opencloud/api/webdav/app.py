@@ -54,10 +54,17 @@ from opencloud.api.webdav.target import (
     split_dav_path,
 )
 from opencloud.api.webdav.xmlbody import MAX_XML_BODY, parse_xml
-from opencloud.core.errors import InvalidInput, NotFound, OpenCloudError, TooLarge
+from opencloud.core.errors import (
+    InvalidInput,
+    NotFound,
+    OpenCloudError,
+    PermissionDenied,
+    TooLarge,
+)
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.rights import Rights
 from opencloud.storage.types import NodeInfo, Ref
 
 XML = "application/xml; charset=utf-8"
@@ -177,6 +184,7 @@ class WebDav:
         resolver = TargetResolver(context.spaces(request), files)
         target = resolver.resolve(url_path, user)
         initiator = request.headers.get("initiator-id", "")[:128]
+        _require(target.rights, method)
         if method == "PROPFIND":
             return await self._propfind(request, files, user, target)
         if method in ("GET", "HEAD"):
@@ -242,6 +250,7 @@ class WebDav:
                 owner_name=user.display_name if owner == user.id else owner,
                 base_url=_base_url(request) if _PRIVATELINK in parsed.names else "",
                 quota=spaces.quota(target.space) if "quota" in fetch else None,
+                rights=target.rights,
             )
             if "locks" in fetch:
                 manager = self._wsgidav(context.locks(request))[1].lock_manager
@@ -417,6 +426,32 @@ def _client_hrefs(env: DavRequestEnv, body: bytes, headers: list[tuple[str, str]
     for canonical in {env.canonical_base, unquote(env.canonical_base)}:
         body = body.replace(f">{canonical}".encode(), client)
     return body
+
+
+#: The right each method needs in the target's space (PUT and POST: creating
+#: or overwriting, decided by the handler once it knows which it is).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "PROPFIND": ("read",),
+    "GET": ("read",),
+    "HEAD": ("read",),
+    "PUT": ("create", "update"),
+    "POST": ("create", "update"),
+    "MKCOL": ("create",),
+    "DELETE": ("delete",),
+    "MOVE": ("delete",),
+    "COPY": ("create",),
+    "PROPPATCH": ("update",),
+    "LOCK": ("update", "create"),
+    "UNLOCK": ("update", "create"),
+}
+
+
+def _require(rights: Rights, method: str) -> None:
+    """PermissionDenied unless ``rights`` allow ``method`` at all (the space
+    is readable, or resolution would have said NotFound)."""
+    needed = _NEEDS.get(method, ("update",))
+    if not any(getattr(rights, what) for what in needed):
+        raise PermissionDenied(f"your role does not allow {method} here")
 
 
 def _created_headers(env: DavRequestEnv, environ: dict[str, Any]) -> list[tuple[str, str]]:

@@ -8,20 +8,21 @@ import math
 from opencloud.api.webdav.props import checksum_value, permissions
 from opencloud.core.errors import InvalidInput
 from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.rights import FULL, Rights
 from opencloud.storage.types import NodeInfo
 
 #: Checksum types clients send (``OC-Checksum: SHA1:hex``) → driver algorithm.
 CHECKSUM_TYPES = {"sha1": "sha1", "md5": "md5", "adler32": "adler32"}
 
 
-def node_headers(files: FilesService, node: NodeInfo) -> dict[str, str]:
+def node_headers(files: FilesService, node: NodeInfo, rights: Rights = FULL) -> dict[str, str]:
     """``ETag``, ``OC-ETag``, ``OC-FileId``, ``OC-Perm`` and, for files,
     ``OC-Checksum`` (the sha1, which clients verify downloads against)."""
     headers = {
         "ETag": node.etag,
         "OC-ETag": node.etag,
         "OC-FileId": files.resource_id(node.space, node.id),
-        "OC-Perm": permissions(node),
+        "OC-Perm": permissions(node, rights),
     }
     if node.kind == "file" and "sha1" in node.checksums:
         headers["OC-Checksum"] = f"SHA1:{node.checksums['sha1']}"

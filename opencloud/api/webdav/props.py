@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from opencloud.api.webdav.xmlbody import DAV_NS, OC_NS, OCS_NS
+from opencloud.services.spaces.rights import FULL, Rights
 from opencloud.storage.types import NodeInfo, Quota
 
 #: Prefixes declared on every multistatus (what OpenCloud declares, plus ocs).
@@ -38,6 +39,7 @@ class EntryContext(msgspec.Struct, kw_only=True):
     owner_name: str
     base_url: str
     quota: Quota | None = None
+    rights: Rights = FULL  # the caller's, in the space listed
     meta: Mapping[str, bytes] = {}
     #: the locks on a node (direct, or from a folder above with depth infinity)
     #: and the client's href of a lock root; set when lockdiscovery is asked for
@@ -109,13 +111,10 @@ def http_date(mtime_ns: int) -> str:
     )
 
 
-def permissions(node: NodeInfo) -> str:
-    """The caller's rights as ownCloud letters. The owner of a personal space
-    may do everything, except delete or move the space root itself. (Shares
-    and space roles will narrow this.)"""
-    if not node.parent_id:
-        return "CK"
-    return "DNVCK" if node.kind == "dir" else "DNVW"
+def permissions(node: NodeInfo, rights: Rights = FULL) -> str:
+    """The caller's rights on ``node`` as ownCloud letters (a space root can
+    be neither deleted nor moved)."""
+    return rights.letters(kind=node.kind, is_root=not node.parent_id)
 
 
 def checksum_value(node: NodeInfo) -> str:
@@ -238,7 +237,7 @@ LIVE: dict[str, Renderer] = {
         _PARENT(c.parent_id(n)) if n.parent_id else None
     ),
     "{http://owncloud.org/ns}name": lambda n, c: _NAME(_xml(n.name)),
-    "{http://owncloud.org/ns}permissions": lambda n, c: _PERMISSIONS(permissions(n)),
+    "{http://owncloud.org/ns}permissions": lambda n, c: _PERMISSIONS(permissions(n, c.rights)),
     "{http://owncloud.org/ns}size": lambda n, c: _SIZE(str(n.size)),
     "{http://owncloud.org/ns}checksums": _checksums,
     "{http://owncloud.org/ns}favorite": _favorite,

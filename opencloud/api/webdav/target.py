@@ -25,6 +25,7 @@ from opencloud.core.ids import SpaceId, parse_resource_id
 from opencloud.core.paths import join_path, normalize_path
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.rights import FULL, Rights
 from opencloud.services.spaces.service import SpacesService
 
 _PREFIX = re.compile(r"^(?:/remote\.php)?(?=/)")
@@ -38,6 +39,7 @@ class DavTarget(msgspec.Struct, frozen=True):
     space: SpaceId
     path: str
     base: str
+    rights: Rights = FULL  # the caller's, in this space
 
     def href(self, path: str | None = None, *, collection: bool = False) -> str:
         """The percent-encoded URL path of ``path`` (default: this target)."""
@@ -48,10 +50,10 @@ class DavTarget(msgspec.Struct, frozen=True):
         return quote(full, safe="/!:@&=+,;()'*~")
 
     def at(self, path: str) -> DavTarget:
-        return DavTarget(self.space, path, self.base)
+        return DavTarget(self.space, path, self.base, self.rights)
 
     def child(self, name: str) -> DavTarget:
-        return DavTarget(self.space, join_path(self.path, name), self.base)
+        return DavTarget(self.space, join_path(self.path, name), self.base, self.rights)
 
 
 class NotDav(Exception):
@@ -114,9 +116,12 @@ class TargetResolver:
         space_part, _, node = rest.partition("!")
         if storage != self._files.storage_id:
             raise NotFound(f"no space {head!r}")
-        space = self._spaces.reachable_id(user, SpaceId(space_part))
+        space = SpaceId(space_part)
+        rights = self._spaces.rights(user, space)
+        if not rights.read:
+            raise NotFound(f"no space {head!r}")
         if not node:
-            return DavTarget(space, normalize_path(tail), base)
+            return DavTarget(space, normalize_path(tail), base, rights)
         _, _, node_id = parse_resource_id(head)
         anchor = self._files.stat_id(space, node_id)
-        return DavTarget(space, normalize_path(anchor.path + "/" + tail), base)
+        return DavTarget(space, normalize_path(anchor.path + "/" + tail), base, rights)

@@ -151,7 +151,7 @@ async def get(
 ) -> RawResponse:
     ref = Ref(target.space, target.path)
     node, handle = await run_in_threadpool(_open, files, ref)
-    headers = node_headers(files, node)
+    headers = node_headers(files, node, target.rights)
     headers.update(
         {
             "Content-Type": content_type(node.name),
@@ -239,10 +239,14 @@ async def put(
     if_none_match = request.headers.get("if-none-match")
 
     def existed() -> bool:
+        """Whether the PUT overwrites, and may: creating and overwriting are
+        separate rights (an uploader may add files but not replace them)."""
         try:
             files.stat(ref)
         except NotFound:
+            target.rights.require("create", "add files here")
             return False
+        target.rights.require("update", "change this file")
         return True
 
     if length is not None and length <= BLOCK:
@@ -290,7 +294,7 @@ async def put(
         except BaseException:
             await run_in_threadpool(upload.abort)
             raise
-    headers = node_headers(files, node)
+    headers = node_headers(files, node, target.rights)
     headers["Content-Length"] = "0"
     headers["Last-Modified"] = http_date(node.mtime_ns)
     if mtime_ns is not None:

@@ -1,18 +1,63 @@
-"""The spaces service: a user's personal space, and who may reach which space.
+"""The spaces service: which spaces exist for whom, and what one may do there.
 
-Until shares and project spaces exist (they come with the sharing work), the
-rule is simple: a user reaches exactly their own personal space, whose id is
-their user id. Someone else's space answers NotFound, not PermissionDenied,
-so a client cannot probe which spaces exist.
+- A **personal space** belongs to its user (space id = user id): the owner
+  has every right, nobody else has any (admins included: OpenCloud's rule).
+- A **project space** belongs to the organisation. Its members are grants on
+  its root: node metadata ``grant:u:<user-id>`` or ``grant:g:<group-id>``,
+  each naming a space role (``roles.py``). A user's rights are the union of
+  their own grant and their groups' grants. Deleting a user never deletes a
+  project space or any of its data.
+- A disabled project space keeps its data; only its managers still see it
+  (to re-enable or delete it), and nobody can read or write inside it.
+
+A space the caller may not reach answers NotFound, exactly like one that
+does not exist, so nobody can probe which spaces exist. Grants are cached in
+memory (one process per tree) and the cache is updated by every change made
+here; metadata is the truth.
 """
 
 from __future__ import annotations
 
-from opencloud.core.errors import NotFound
-from opencloud.core.ids import SpaceId
+import threading
+import time
+from collections.abc import Iterable
+
+import msgspec
+
+from opencloud.core.errors import Conflict, InvalidInput, NotFound
+from opencloud.core.ids import SpaceId, new_space_id
 from opencloud.services.auth.types import Principal
+from opencloud.services.spaces.rights import FULL, NONE, Rights, union
+from opencloud.services.spaces.roles import MANAGER, Role, role
 from opencloud.storage.protocol import StorageDriver
-from opencloud.storage.types import Quota, SpaceInfo
+from opencloud.storage.types import Quota, Ref, SpaceInfo
+
+GRANT_PREFIX = "grant:"
+DISABLED_KEY = "space:disabled"
+DESCRIPTION_KEY = "space:description"
+
+#: Longest project space name (OpenCloud's limit is 255 characters).
+MAX_NAME = 255
+
+
+class Grant(msgspec.Struct, frozen=True, kw_only=True):
+    """One member of a space (or, later, one share of a node)."""
+
+    kind: str  # "u" user, "g" group
+    id: str
+    role: str  # role GUID
+    created: int = 0  # ns since the epoch
+    creator: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{GRANT_PREFIX}{self.kind}:{self.id}"
+
+
+class _SpaceState(msgspec.Struct, kw_only=True):
+    kind: str
+    grants: dict[str, Grant]
+    disabled: bool
 
 
 class SpacesService:
@@ -20,6 +65,18 @@ class SpacesService:
         self._driver = driver
         self.storage_id = storage_id
         self._known: set[str] = set()  # personal spaces seen to exist
+        self._states: dict[str, _SpaceState] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ personal
+    def personal(self, user: Principal) -> SpaceInfo:
+        """The user's personal space, created on first use (idempotent)."""
+        try:
+            return self._driver.get_space(SpaceId(user.id))
+        except NotFound:
+            return self._driver.create_space(
+                SpaceId(user.id), kind="personal", name=user.display_name, owner=user.id
+            )
 
     def personal_id(self, user: Principal) -> SpaceId:
         """The id of the user's personal space, creating it on first use.
@@ -31,35 +88,212 @@ class SpacesService:
             self._known.add(user.id)
         return SpaceId(user.id)
 
-    def reachable_id(self, user: Principal, space: SpaceId) -> SpaceId:
-        """``reachable`` without reading the space (see ``personal_id``)."""
+    # ------------------------------------------------------------ rights
+    def rights(self, user: Principal, space: SpaceId) -> Rights:
+        """What ``user`` may do in ``space``; NONE when nothing (also for a
+        space that does not exist)."""
         if space == user.id:
-            return self.personal_id(user)
-        raise NotFound(f"no space {space!r}")
+            self.personal_id(user)
+            return FULL
+        state = self._state(space)
+        if state is None or state.kind != "project":
+            return NONE
+        held = [
+            role(g.role).rights
+            for g in state.grants.values()
+            if (g.kind == "u" and g.id == user.id) or (g.kind == "g" and g.id in user.groups)
+        ]
+        granted = union(*held) if held else NONE
+        if state.disabled:
+            return Rights(manage=True) if granted.manage else NONE
+        return granted
 
-    def forget(self, space: SpaceId) -> None:
-        """Drop a deleted space from the cache of known ones."""
-        self._known.discard(space)
-
-    def personal(self, user: Principal) -> SpaceInfo:
-        """The user's personal space, created on first use (idempotent)."""
-        try:
-            return self._driver.get_space(SpaceId(user.id))
-        except NotFound:
-            return self._driver.create_space(
-                SpaceId(user.id), kind="personal", name=user.display_name, owner=user.id
-            )
+    def reachable_id(self, user: Principal, space: SpaceId) -> SpaceId:
+        """``space`` if ``user`` may see into it; NotFound otherwise."""
+        if not self.rights(user, space).read:
+            raise NotFound(f"no space {space!r}")
+        return space
 
     def reachable(self, user: Principal, space: SpaceId) -> SpaceInfo:
-        """The space if ``user`` may reach it; NotFound otherwise (and for a
-        space that does not exist, which looks the same)."""
-        if space == user.id:
-            return self.personal(user)
-        raise NotFound(f"no space {space!r}")
+        """The space if ``user`` may see it (a disabled one: its managers);
+        NotFound otherwise."""
+        rights = self.rights(user, space)
+        if not (rights.read or rights.manage):
+            raise NotFound(f"no space {space!r}")
+        return self._driver.get_space(space)
 
     def list_reachable(self, user: Principal) -> list[SpaceInfo]:
-        """Every space ``user`` may reach, personal first."""
-        return [self.personal(user)]
+        """Every space ``user`` may see, personal first."""
+        found = [self.personal(user)]
+        for info in self._driver.list_spaces():
+            if info.kind != "project":
+                continue
+            rights = self.rights(user, info.id)
+            if rights.read or rights.manage:
+                found.append(info)
+        return found
+
+    def list_projects(self) -> list[SpaceInfo]:
+        """All project spaces (for admins and space admins)."""
+        return [s for s in self._driver.list_spaces() if s.kind == "project"]
+
+    def is_disabled(self, space: SpaceId) -> bool:
+        state = self._state(space)
+        return state is not None and state.disabled
+
+    def description(self, space: SpaceId) -> str:
+        return self._meta(space).get(DESCRIPTION_KEY, b"").decode("utf-8", "replace")
 
     def quota(self, space: SpaceId) -> Quota:
         return self._driver.quota(space)
+
+    def forget(self, space: SpaceId) -> None:
+        """Drop a deleted space from the caches."""
+        self._known.discard(space)
+        with self._lock:
+            self._states.pop(space, None)
+
+    # ------------------------------------------------------------ project spaces
+    def create_project(
+        self, creator: Principal, name: str, *, description: str = "", quota_bytes: int = 0
+    ) -> SpaceInfo:
+        """A new project space; its creator becomes its first Manager."""
+        name = check_space_name(name)
+        if quota_bytes < 0:
+            raise InvalidInput("a quota cannot be negative")
+        space = new_space_id()
+        info = self._driver.create_space(
+            space, kind="project", name=name, owner=creator.id, quota_bytes=quota_bytes
+        )
+        if description:
+            self._driver.set_meta(Ref(space, "/"), {DESCRIPTION_KEY: description.encode()})
+        self.set_member(space, "u", creator.id, MANAGER, creator=creator.id)
+        return info
+
+    def members(self, space: SpaceId) -> list[Grant]:
+        state = self._state(space)
+        if state is None:
+            raise NotFound(f"no space {space!r}")
+        return sorted(state.grants.values(), key=lambda g: (g.kind, g.id))
+
+    def set_member(
+        self, space: SpaceId, kind: str, member: str, given: Role, *, creator: str = ""
+    ) -> Grant:
+        """Add a member or change their role. The last Manager cannot be
+        demoted (a space always keeps one)."""
+        if kind not in ("u", "g"):
+            raise InvalidInput("a member is a user (u) or a group (g)")
+        if "space" not in given.applies_to:
+            raise InvalidInput(f"{given.name} is not a space role")
+        grant = Grant(kind=kind, id=member, role=given.id, created=time.time_ns(), creator=creator)
+        with self._lock:
+            state = self._load(space)
+            if state is None:
+                raise NotFound(f"no space {space!r}")
+            after = {**state.grants, grant.key: grant}
+            _keep_a_manager(after.values())
+            self._driver.set_meta(Ref(space, "/"), {grant.key: msgspec.json.encode(grant)})
+            state.grants = after
+        return grant
+
+    def remove_member(self, space: SpaceId, kind: str, member: str) -> None:
+        key = f"{GRANT_PREFIX}{kind}:{member}"
+        with self._lock:
+            state = self._load(space)
+            if state is None or key not in state.grants:
+                raise NotFound(f"no member {kind}:{member} in space {space!r}")
+            after = {k: g for k, g in state.grants.items() if k != key}
+            _keep_a_manager(after.values())
+            self._driver.set_meta(Ref(space, "/"), {}, remove=[key])
+            state.grants = after
+
+    def set_disabled(self, space: SpaceId, disabled: bool) -> None:
+        with self._lock:
+            state = self._load(space)
+            if state is None or state.kind != "project":
+                raise NotFound(f"no project space {space!r}")
+            if disabled:
+                self._driver.set_meta(Ref(space, "/"), {DISABLED_KEY: b"1"})
+            else:
+                self._driver.set_meta(Ref(space, "/"), {}, remove=[DISABLED_KEY])
+            state.disabled = disabled
+
+    def update_project(
+        self,
+        space: SpaceId,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        quota_bytes: int | None = None,
+    ) -> SpaceInfo:
+        if quota_bytes is not None:
+            if quota_bytes < 0:
+                raise InvalidInput("a quota cannot be negative")
+            self._driver.set_quota(space, quota_bytes)
+        if description is not None:
+            self._driver.set_meta(Ref(space, "/"), {DESCRIPTION_KEY: description.encode()})
+        if name is not None:
+            self._driver.set_meta(Ref(space, "/"), {"space:name": check_space_name(name).encode()})
+        return self._driver.get_space(space)
+
+    def display_name(self, info: SpaceInfo) -> str:
+        """A renamed project space's name (kept in metadata; the driver's
+        record holds the name it was created with)."""
+        stored = self._meta(info.id).get("space:name")
+        return stored.decode("utf-8", "replace") if stored else info.name
+
+    def delete_project(self, space: SpaceId) -> None:
+        """Delete a disabled project space and everything in it, for good."""
+        if not self.is_disabled(space):
+            raise Conflict("a space must be disabled before it can be deleted")
+        self._driver.delete_space(space)
+        self.forget(space)
+
+    # ------------------------------------------------------------ internals
+    def _state(self, space: SpaceId) -> _SpaceState | None:
+        with self._lock:
+            return self._load(space)
+
+    def _load(self, space: SpaceId) -> _SpaceState | None:
+        """Called with the lock held."""
+        state = self._states.get(space)
+        if state is not None:
+            return state
+        try:
+            info = self._driver.get_space(space)
+        except NotFound:
+            return None
+        meta = self._meta(space) if info.kind == "project" else {}
+        grants: dict[str, Grant] = {}
+        for key, value in meta.items():
+            if key.startswith(GRANT_PREFIX):
+                try:
+                    grant = msgspec.json.decode(value, type=Grant)
+                except msgspec.DecodeError:
+                    continue  # a damaged grant grants nothing; check reports it
+                grants[key] = grant
+        state = _SpaceState(kind=info.kind, grants=grants, disabled=DISABLED_KEY in meta)
+        self._states[space] = state
+        return state
+
+    def _meta(self, space: SpaceId) -> dict[str, bytes]:
+        try:
+            return self._driver.get_meta(Ref(space, "/"))
+        except NotFound:
+            return {}
+
+
+def check_space_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a space needs a name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"a space name may be at most {MAX_NAME} characters")
+    if any(c in name for c in "\r\n\0"):
+        raise InvalidInput("a space name may not contain line breaks or NUL")
+    return name
+
+
+def _keep_a_manager(grants: Iterable[Grant]) -> None:
+    if not any(g.role == MANAGER.id for g in grants):
+        raise Conflict("a space must keep at least one Manager")
