@@ -45,6 +45,7 @@ from opencloud.core.errors import (
     Conflict,
     InvalidInput,
     Locked,
+    NotFound,
     OpenCloudError,
     PreconditionFailed,
     TooLarge,
@@ -329,6 +330,7 @@ async def create(
         checksum = parse_checksum(meta.get("checksum"))
         if await run_in_threadpool(locked, request, ref):
             raise Locked(f"{ref.path} is locked")
+        await run_in_threadpool(_may_write, files, target, ref)
         session = await run_in_threadpool(
             lambda: uploads.create(
                 user=user.id,
@@ -365,6 +367,17 @@ async def create(
         return RawResponse(201, headers)
     except OpenCloudError as exc:
         return _error(exc, request.url.path)
+
+
+def _may_write(files: FilesService, target: DavTarget, ref: Ref) -> None:
+    """Creating and overwriting are separate rights (an uploader may add files
+    but not replace them): decided when the session starts."""
+    try:
+        files.stat(ref)
+    except NotFound:
+        target.rights.require("create", "add files here")
+        return
+    target.rights.require("update", "change this file")
 
 
 def _target_ref(folder: DavTarget, filename: str) -> Ref:

@@ -116,3 +116,14 @@ def test_the_last_manager_stays(dav: Dav, role: Role) -> None:
     with pytest.raises(Conflict):
         spaces.remove_member(info.id, "u", alan.id)
     assert [g.role for g in spaces.members(info.id)] == [MANAGER.id]
+
+
+def test_tus_uploads_follow_the_role(dav: Dav) -> None:
+    tus = {"Tus-Resumable": "1.0.0", "Upload-Length": "2"}
+    meta = {"Upload-Metadata": "filename bmV3LnR4dA=="}  # new.txt
+    viewer = project(dav, SPACE_VIEWER)
+    refused = dav.request("POST", viewer + "/", headers={**tus, **meta}, auth=MARY)
+    assert refused.status_code == 403
+    editor = project(dav, SPACE_EDITOR)
+    created = dav.request("POST", editor + "/", headers={**tus, **meta}, auth=MARY)
+    assert created.status_code == 201
