@@ -21,7 +21,7 @@ from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
 from opencloud.services.files.watcher import WatchWorker
 from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.protocol import StorageDriver, Watchable
+from opencloud.storage.protocol import HasTrash, HasVersions, StorageDriver, Watchable
 from opencloud.storage.registry import load_driver
 
 
@@ -82,11 +82,9 @@ def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> 
 
 def build_features(driver: StorageDriver) -> Features:
     """What works on this server: the defaults in ``api/http/features.py``,
-    plus what the driver can do *and* an API serves. The posix driver keeps
-    trash and versions, but until the trash-bin and versions WebDAV endpoints
-    exist (the sharing issue) clients cannot reach them, so they stay off."""
-    del driver  # trash=isinstance(driver, HasTrash) etc. once the endpoints exist
-    return Features(trash=False, versions=False)
+    plus what the driver can do *and* an API serves (trash and versions: the
+    WebDAV trash-bin and ``meta/{id}/v`` endpoints)."""
+    return Features(trash=isinstance(driver, HasTrash), versions=isinstance(driver, HasVersions))
 
 
 def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:

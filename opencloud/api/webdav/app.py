@@ -7,6 +7,8 @@ for the signed-in caller (``target.py``), then dispatch.
   when no lock covers the target and the request has no ``If`` header;
   otherwise it goes to WsgiDAV, which evaluates If lists and lock tokens.
 - ``/dav/bulk``: Nextcloud's bulk upload of many files in one request (``bulk.py``).
+- ``/dav/spaces/trash-bin/…``, ``/dav/trash-bin/…`` and ``/dav/meta/…``: trash and
+  versions (``trashbin.py``, ``versions.py``).
 - WsgiDAV (through a2wsgi, bodies streamed): everything else, with the request
   path, ``Destination`` and ``If`` resource tags rewritten to the canonical
   ``/dav/spaces/…`` form (``provider.py`` says why).
@@ -33,7 +35,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exception_response
-from opencloud.api.webdav import bulk, chunking, transfer, tus
+from opencloud.api.webdav import bulk, chunking, transfer, trashbin, tus, versions
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
 from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
@@ -167,6 +169,26 @@ class WebDav:
                 files=files,
                 spaces=spaces,
                 space=spaces.personal_id(user),
+                locked=self.write_locked,
+                initiator=request.headers.get("initiator-id", "")[:128],
+            )
+        if trashbin.is_trash_url(namespace, rest):
+            resolver = TargetResolver(context.spaces(request), files)
+            return await trashbin.handle(
+                request,
+                user=user,
+                files=files,
+                spaces=context.spaces(request),
+                resolve=lambda url: _resolve_url(resolver, url, user),
+                locked=self.write_locked,
+                initiator=request.headers.get("initiator-id", "")[:128],
+            )
+        if namespace == "meta":
+            return await versions.handle(
+                request,
+                user=user,
+                files=files,
+                spaces=context.spaces(request),
                 locked=self.write_locked,
                 initiator=request.headers.get("initiator-id", "")[:128],
             )

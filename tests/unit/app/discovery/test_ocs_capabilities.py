@@ -90,9 +90,9 @@ def test_todays_answers(client: TestClient) -> None:
         "max_chunk_size": 10000000,
         "http_method_override": "",
     }
-    # the posix driver keeps a trash and versions, but no endpoint serves them yet
-    assert files["undelete"] is False
-    assert files["versioning"] is False
+    # the posix driver keeps a trash and versions, served over WebDAV
+    assert files["undelete"] is True
+    assert files["versioning"] is True
     assert files["privateLinks"] is False
     assert files["favorites"] is False
     assert files["full_text_search"] is False
@@ -101,7 +101,7 @@ def test_todays_answers(client: TestClient) -> None:
     assert cap["dav"] == {
         "chunking": "1.0",
         "bulkupload": "",
-        "trashbin": "",
+        "trashbin": "1.0",
         "reports": [],
         "chunkingParallelUploadDisabled": False,
     }
