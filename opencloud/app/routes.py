@@ -10,6 +10,8 @@ from opencloud.api.auth import tokens
 from opencloud.api.graph import drives as graph_drives
 from opencloud.api.graph import groups as graph_groups
 from opencloud.api.graph import me as graph_me
+from opencloud.api.graph import permissions as graph_permissions
+from opencloud.api.graph import spaces as graph_spaces
 from opencloud.api.graph import users as graph_users
 from opencloud.api.http.routing import PrefixRoute
 from opencloud.api.ocs import endpoints as ocs
@@ -51,6 +53,41 @@ def routes() -> list[BaseRoute]:
         Route("/graph/v1beta1/drives", graph_drives.all_drives, methods=["GET"]),
         Route("/graph/v1.0/drives/{drive_id}", graph_drives.drive, methods=["GET"]),
         Route("/graph/v1beta1/drives/{drive_id}", graph_drives.drive, methods=["GET"]),
+        # LibreGraph project spaces: create, change, disable/restore, delete
+        Route("/graph/v1.0/drives", graph_spaces.create_drive, methods=["POST"]),
+        Route("/graph/v1.0/drives/{drive_id}", graph_spaces.update_drive, methods=["PATCH"]),
+        Route("/graph/v1.0/drives/{drive_id}", graph_spaces.delete_drive, methods=["DELETE"]),
+        # LibreGraph space members (grants on the space root) and roles
+        Route(
+            "/graph/v1beta1/drives/{drive_id}/root/invite",
+            graph_permissions.invite,
+            methods=["POST"],
+        ),
+        Route(
+            "/graph/v1beta1/drives/{drive_id}/root/permissions",
+            graph_permissions.list_permissions,
+            methods=["GET"],
+        ),
+        Route(
+            "/graph/v1beta1/drives/{drive_id}/root/permissions/{permission_id}",
+            graph_permissions.update_permission,
+            methods=["PATCH"],
+        ),
+        Route(
+            "/graph/v1beta1/drives/{drive_id}/root/permissions/{permission_id}",
+            graph_permissions.delete_permission,
+            methods=["DELETE"],
+        ),
+        Route(
+            "/graph/v1beta1/roleManagement/permissions/roleDefinitions",
+            graph_permissions.list_role_definitions,
+            methods=["GET"],
+        ),
+        Route(
+            "/graph/v1beta1/roleManagement/permissions/roleDefinitions/{role_id}",
+            graph_permissions.get_role_definition,
+            methods=["GET"],
+        ),
         # LibreGraph users and groups (writes: admins only)
         Route("/graph/v1.0/users", graph_users.list_users, methods=["GET"]),
         Route("/graph/v1.0/users", graph_users.create_user, methods=["POST"]),

@@ -24,8 +24,11 @@ MAX_BODY = 1 << 20
 _T = TypeVar("_T")
 
 
-async def read_json(request: Request, kind: type[_T], *, limit: int = MAX_BODY) -> _T:
-    """The request body decoded as ``kind``; InvalidInput / TooLarge otherwise."""
+async def read_json(
+    request: Request, kind: type[_T], *, limit: int = MAX_BODY, empty: _T | None = None
+) -> _T:
+    """The request body decoded as ``kind``; InvalidInput / TooLarge otherwise.
+    ``empty``: what an empty body means (else an empty body is InvalidInput)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"the request body is larger than {limit} bytes")
@@ -35,6 +38,8 @@ async def read_json(request: Request, kind: type[_T], *, limit: int = MAX_BODY) 
         if len(body) > limit:
             raise TooLarge(f"the request body is larger than {limit} bytes")
     if not body.strip():
+        if empty is not None:
+            return empty
         raise InvalidInput("the request needs a JSON body")
     try:
         return msgspec.json.decode(bytes(body), type=kind)

@@ -6,9 +6,14 @@ A drive is a space as clients see it. The desktop client polls
 request and is exactly the root's ``getetag`` in PROPFIND. ``root.webDavUrl``
 is where the client syncs.
 
-For now a user reaches only their personal space (``SpacesService``); project
-drives, mountpoints and the share jail come with project spaces and sharing.
-A space the caller cannot reach answers 404, the same as one that does not exist.
+A user reaches their personal space and the project spaces they are a
+member of (``SpacesService``); ``GET /drives`` adds every project space for
+admins and space admins. Project drives carry their members in
+``root.permissions`` and, once disabled, ``root.deleted.state = "trashed"``;
+they have no ``owner``. Writes (create, change, disable, delete) are in
+``spaces.py``, membership in ``permissions.py``. Mountpoints and the share
+jail come with sharing. A space the caller cannot reach answers 404, the same
+as one that does not exist.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from opencloud.api.graph.members import Names, Permission, permission_json
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import InvalidInput, NotFound
 from opencloud.core.ids import SpaceId, is_uuid
+from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.spaces.service import SpacesService
@@ -51,10 +58,18 @@ class DriveQuota(msgspec.Struct, frozen=True, kw_only=True):
     state: str
 
 
+class Deleted(msgspec.Struct, frozen=True, kw_only=True):
+    state: str
+
+
 class DriveRoot(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     id: str
     web_dav_url: str
     e_tag: str
+    #: project drives: the members (personal drives have none)
+    permissions: list[Permission] | msgspec.UnsetType = msgspec.UNSET
+    #: a disabled project drive: ``{"state": "trashed"}``
+    deleted: Deleted | msgspec.UnsetType = msgspec.UNSET
 
 
 class Drive(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -62,7 +77,9 @@ class Drive(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     drive_type: str
     drive_alias: str
     name: str
-    owner: IdentitySet
+    description: str | msgspec.UnsetType = msgspec.UNSET
+    #: personal drives only: project drives belong to no one
+    owner: IdentitySet | msgspec.UnsetType = msgspec.UNSET
     quota: DriveQuota
     root: DriveRoot
     web_url: str
@@ -98,19 +115,43 @@ def rfc3339(mtime_ns: int) -> str:
 
 
 def drive_json(
-    files: FilesService, spaces: SpacesService, space: SpaceInfo, owner: Principal, base_url: str
+    files: FilesService,
+    spaces: SpacesService,
+    space: SpaceInfo,
+    owner: Principal,
+    base_url: str,
+    *,
+    names: Names | None = None,
+    legacy_roles: bool = False,
 ) -> Drive:
-    """The drive for ``space`` (blocking: reads the root and the quota now)."""
+    """The drive for ``space`` (blocking: reads the root and the quota now).
+    ``owner`` is the caller, who owns the personal drives they are shown;
+    ``names`` resolves the members of a project drive (``member_names``);
+    ``legacy_roles``: the members' roles by their v1.0 names."""
     root = files.stat(Ref(space.id, "/"))
     quota = spaces.quota(space.id)
     drive_id = files.space_id(space.id)
     root_id = files.resource_id(space.id, root.id)
+    project = space.kind == "project"
+    permissions: list[Permission] | msgspec.UnsetType = msgspec.UNSET
+    deleted: Deleted | msgspec.UnsetType = msgspec.UNSET
+    if project:
+        names = names or (lambda kind, member: member)
+        permissions = [
+            permission_json(g, names, legacy_roles=legacy_roles) for g in spaces.members(space.id)
+        ]
+        if spaces.is_disabled(space.id):
+            deleted = Deleted(state="trashed")
     return Drive(
         id=drive_id,
         drive_type=space.kind,
-        drive_alias=f"{space.kind}/{owner.username}",
-        name=space.name,
-        owner=IdentitySet(user=Identity(id=space.owner, display_name=owner.display_name)),
+        # a project's alias keeps the name it was created with (renames do not move it)
+        drive_alias=f"project/{space.name.lower()}" if project else f"personal/{owner.username}",
+        name=spaces.display_name(space) if project else space.name,
+        description=(spaces.description(space.id) or msgspec.UNSET) if project else msgspec.UNSET,
+        owner=msgspec.UNSET
+        if project
+        else IdentitySet(user=Identity(id=space.owner, display_name=owner.display_name)),
         quota=DriveQuota(
             total=quota.total,
             used=quota.used,
@@ -121,6 +162,8 @@ def drive_json(
             id=root_id,
             web_dav_url=f"{base_url}/dav/spaces/{quote(drive_id, safe='')}",
             e_tag=root.etag,
+            permissions=permissions,
+            deleted=deleted,
         ),
         web_url=f"{base_url}/f/{quote(root_id, safe='')}",
         last_modified_date_time=rfc3339(root.mtime_ns),
@@ -205,17 +248,77 @@ def parse_orderby(text: str) -> tuple[Callable[[Drive], str], bool] | None:
 # ---- handlers
 
 
-def _list(request: Request) -> Callable[[], list[Drive]]:
-    """The work of a listing, checked before any storage is touched."""
+def member_names(request: Request) -> Names:
+    """Display names of space members, looked up once per request; the id for
+    a user or group that no longer exists (its grant stays until a manager
+    removes it)."""
+    auth: AuthService | None
+    try:
+        auth = context.auth(request)
+    except RuntimeError:  # a state without the auth service (some unit tests)
+        auth = None
+    seen: dict[tuple[str, str], str] = {}
+
+    def name(kind: str, member: str) -> str:
+        key = (kind, member)
+        if key not in seen:
+            try:
+                if auth is None:
+                    seen[key] = member
+                elif kind == "u":
+                    seen[key] = auth.get_user(member).display_name
+                else:
+                    seen[key] = auth.get_group(member).name
+            except NotFound:
+                seen[key] = member
+        return seen[key]
+
+    return name
+
+
+def legacy_roles(request: Request) -> bool:
+    """The v1.0 API names space roles ``viewer``/``editor``/``manager``."""
+    return request.url.path.startswith("/graph/v1.0/")
+
+
+def visible_space(
+    spaces: SpacesService, who: Principal, space: SpaceId, *, any_personal: bool = False
+) -> SpaceInfo:
+    """The space if ``who`` may see it: a member (a disabled space: its
+    managers), or an admin / space admin for any project space (and, with
+    ``any_personal``, any personal space). NotFound otherwise, as for a space
+    that does not exist."""
+    rights = spaces.rights(who, space)
+    if rights.read or rights.manage:
+        return spaces.info(space)
+    if spaces.administers(who):
+        try:
+            info = spaces.info(space)
+        except NotFound:
+            pass
+        else:
+            if info.kind == "project" or (any_personal and info.kind == "personal"):
+                return info
+    raise NotFound(f"no drive {space!r}")
+
+
+def _list(request: Request, *, every_project: bool = False) -> Callable[[], list[Drive]]:
+    """The work of a listing, checked before any storage is touched.
+    ``every_project``: admins and space admins see all project spaces."""
     conditions = parse_filter(request.query_params.get("$filter", ""))
     order = parse_orderby(request.query_params.get("$orderby", ""))
     files, spaces = context.files(request), context.spaces(request)
     who, base_url = context.principal(request), context.public_url(request)
+    names, legacy = member_names(request), legacy_roles(request)
 
     def work() -> list[Drive]:
+        found = spaces.list_reachable(who)
+        if every_project and spaces.administers(who):
+            seen = {s.id for s in found}
+            found += [s for s in spaces.list_projects() if s.id not in seen]
         drives = [
-            drive_json(files, spaces, space, who, base_url)
-            for space in spaces.list_reachable(who)
+            drive_json(files, spaces, space, who, base_url, names=names, legacy_roles=legacy)
+            for space in found
             if space.kind != "system"
         ]
         drives = [d for d in drives if _matches(d, conditions)]
@@ -233,9 +336,10 @@ async def my_drives(request: Request) -> Response:
 
 
 async def all_drives(request: Request) -> Response:
-    """``GET /drives``: the admin view in OpenCloud; here, until project spaces
-    and a space administration exist, the same as ``/me/drives``."""
-    return await my_drives(request)
+    """``GET /drives``: for admins and space admins every project space (and
+    their own drives); for others the same as ``/me/drives``."""
+    work = _list(request, every_project=True)
+    return json_response(DriveList(value=await run_in_threadpool(work)))
 
 
 async def my_drive(request: Request) -> Response:
@@ -266,7 +370,10 @@ async def drive(request: Request) -> Response:
     who, base_url = context.principal(request), context.public_url(request)
     space_id = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
 
+    names, legacy = member_names(request), legacy_roles(request)
+
     def work() -> Drive:
-        return drive_json(files, spaces, spaces.reachable(who, space_id), who, base_url)
+        info = visible_space(spaces, who, space_id)
+        return drive_json(files, spaces, info, who, base_url, names=names, legacy_roles=legacy)
 
     return json_response(await run_in_threadpool(work))

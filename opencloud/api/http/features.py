@@ -38,9 +38,12 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     #: file versions: ``files.versioning``.
     versions: bool = False
 
+    # ---- spaces
+    #: project spaces (``POST /graph/v1.0/drives``, members via
+    #: ``/graph/v1beta1/drives/{id}/root/invite``): ``spaces.projects``.
+    project_spaces: bool = True
+
     # ---- not there yet
-    #: project spaces (``POST /graph/v1.0/drives``): ``spaces.projects``.
-    project_spaces: bool = False
     #: user and group shares (OCS share API, Graph invite, share jail).
     sharing: bool = False
     #: public links (``/s/<token>``, ``/dav/public-files``).

@@ -112,7 +112,7 @@ def test_todays_answers(client: TestClient) -> None:
     assert cap["spaces"] == {
         "version": "1.0.0",
         "enabled": True,
-        "projects": False,
+        "projects": True,
         "share_jail": False,
         "max_quota": 0,
     }
@@ -130,6 +130,9 @@ def test_flags_drive_the_document() -> None:
     assert bulk["dav"]["bulkupload"] == "1.0"
     assert off["dav"]["trashbin"] == ""
     assert off["files"]["undelete"] is False
+    assert off["spaces"]["projects"] is True  # on by default
+    no_projects = caps.build(Features(project_spaces=False))
+    assert msgspec.to_builtins(no_projects)["capabilities"]["spaces"]["projects"] is False
     on = msgspec.to_builtins(
         caps.build(
             Features(
