@@ -38,6 +38,7 @@ from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exc
 from opencloud.api.webdav import bulk, chunking, transfer, trashbin, tus, versions
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
+from opencloud.api.webdav.multistatus import small_body
 from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
 from opencloud.api.webdav.props import EntryContext
 from opencloud.api.webdav.provider import (
@@ -55,13 +56,12 @@ from opencloud.api.webdav.target import (
     check_raw_path,
     split_dav_path,
 )
-from opencloud.api.webdav.xmlbody import MAX_XML_BODY, parse_xml
+from opencloud.api.webdav.xmlbody import parse_xml
 from opencloud.core.errors import (
     InvalidInput,
     NotFound,
     OpenCloudError,
     PermissionDenied,
-    TooLarge,
 )
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
@@ -254,7 +254,7 @@ class WebDav:
         depth = request.headers.get("depth", "1").strip().lower()
         if depth not in ("0", "1"):
             raise InvalidInput(f"Invalid Depth header value: {depth[:20]!r} (use 0 or 1)")
-        body = await _small_body(request)
+        body = await small_body(request)
         parsed = parse_propfind(body)
         fetch = needs(wanted(parsed))
         ref = Ref(target.space, target.path)
@@ -368,7 +368,7 @@ class WebDav:
         )
         receive = request.receive
         if scope["method"] in _XML_METHODS:
-            body = await _small_body(request)
+            body = await small_body(request)
             if body.strip():
                 parse_xml(body)  # refuses DTDs and malformed XML with our message
             receive = _replay(body)
@@ -543,21 +543,6 @@ def _base_url(request: Request) -> str:
     if isinstance(configured, str) and configured:
         return configured.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}"
-
-
-async def _small_body(request: Request) -> bytes:
-    """A body that must fit in memory (XML): refused past MAX_XML_BODY."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_XML_BODY:
-        raise TooLarge(f"the request body is over {MAX_XML_BODY} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_XML_BODY:
-            raise TooLarge(f"the request body is over {MAX_XML_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _replay(body: bytes) -> Receive:

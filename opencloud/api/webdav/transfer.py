@@ -105,18 +105,18 @@ def _open(files: FilesService, ref: Ref) -> tuple[NodeInfo, BinaryIO]:
     raise Conflict(f"{ref.path} is changing too fast to be read consistently; try again")
 
 
-def _not_modified(request: Request, node: NodeInfo) -> bool:
+def _not_modified(request: Request, etag: str, mtime_ns: int) -> bool:
     inm = request.headers.get("if-none-match")
     if inm is not None:
         tags = {t.strip() for t in inm.split(",")}
-        return "*" in tags or node.etag in tags or node.etag.removeprefix("W/") in tags
+        return "*" in tags or etag in tags or etag.removeprefix("W/") in tags
     ims = request.headers.get("if-modified-since")
     if ims:
         try:
             since = parsedate_to_datetime(ims).timestamp()
         except (TypeError, ValueError):
             return False
-        return node.mtime_ns // 1_000_000_000 <= since
+        return mtime_ns // 1_000_000_000 <= since
     return False
 
 
@@ -133,6 +133,8 @@ def _range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     if first == "":
         length = min(int(last), size)
+        if not length:
+            raise _Unsatisfiable(size)
         return size - length, length
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
@@ -159,33 +161,57 @@ async def get(
             "Accept-Ranges": "bytes",
         }
     )
+    return serve_file(
+        request,
+        handle,
+        size=node.size,
+        etag=node.etag,
+        mtime_ns=node.mtime_ns,
+        headers=headers,
+        head=head,
+    )
+
+
+def serve_file(
+    request: Request,
+    handle: BinaryIO,
+    *,
+    size: int,
+    etag: str,
+    mtime_ns: int,
+    headers: dict[str, str],
+    head: bool,
+) -> RawResponse:
+    """The answer to a GET or HEAD of an open file: ``If-Match`` (412),
+    ``If-None-Match`` / ``If-Modified-Since`` (304), one byte range (206,
+    416), ``If-Range``. Takes ownership of ``handle``."""
     if_match = request.headers.get("if-match")
     if (
         if_match is not None
         and if_match.strip() != "*"
-        and node.etag not in {t.strip() for t in if_match.split(",")}
+        and etag not in {t.strip() for t in if_match.split(",")}
     ):
         handle.close()
         return RawResponse(412, {**headers, "Content-Length": "0"})
-    if _not_modified(request, node):
+    if _not_modified(request, etag, mtime_ns):
         handle.close()
         return RawResponse(304, headers)
     try:
-        span = _range(request.headers.get("range"), node.size)
-    except _Unsatisfiable as exc:
+        span = _range(request.headers.get("range"), size)
+    except _Unsatisfiable:
         handle.close()
         return RawResponse(
-            416, {**headers, "Content-Range": f"bytes */{exc.size}", "Content-Length": "0"}
+            416, {**headers, "Content-Range": f"bytes */{size}", "Content-Length": "0"}
         )
     if_range = request.headers.get("if-range")
-    if span is not None and if_range is not None and if_range.strip() != node.etag:
+    if span is not None and if_range is not None and if_range.strip() != etag:
         span = None
     status = 200
-    offset, length = 0, node.size
+    offset, length = 0, size
     if span is not None:
         status = 206
         offset, length = span
-        headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{node.size}"
+        headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{size}"
     headers["Content-Length"] = str(length)
     if head:
         handle.close()

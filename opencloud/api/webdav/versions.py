@@ -37,7 +37,7 @@ from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.propfind import parse_propfind
 from opencloud.api.webdav.props import checksum_value, content_type, http_date
 from opencloud.api.webdav.target import split_dav_path
-from opencloud.api.webdav.transfer import RawResponse
+from opencloud.api.webdav.transfer import RawResponse, serve_file
 from opencloud.core.errors import InvalidInput, Locked, NotFound
 from opencloud.core.ids import NodeId, SpaceId, is_uuid, parse_resource_id
 from opencloud.services.auth.types import Principal
@@ -66,7 +66,6 @@ REV = ".REV."
 #: A driver's version key (the posix driver: RFC 3339 with nanoseconds, maybe
 #: ``.1``); separators, dot names and control characters never get through.
 _DRIVER_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._:+-]{0,99}$")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 IsLocked = Callable[[Request, Ref], bool]
 
@@ -259,50 +258,15 @@ async def _download(
             "Accept-Ranges": "bytes",
         }
     )
-    inm = request.headers.get("if-none-match")
-    if inm is not None and (
-        inm.strip() == "*" or version.etag in {t.strip() for t in inm.split(",")}
-    ):
-        handle.close()
-        return RawResponse(304, headers)
-    span = _range(request.headers.get("range"), size)
-    if_range = request.headers.get("if-range")
-    if span is not None and if_range is not None and if_range.strip() != version.etag:
-        span = None
-    status, offset, length = 200, 0, size
-    if span == (-1, -1):
-        handle.close()
-        return RawResponse(
-            416, {**headers, "Content-Range": f"bytes */{size}", "Content-Length": "0"}
-        )
-    if span is not None:
-        status = 206
-        offset, length = span
-        headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{size}"
-    headers["Content-Length"] = str(length)
-    if head:
-        handle.close()
-        return RawResponse(status, headers)
-    return RawResponse(status, headers, file=handle, offset=offset, length=length)
-
-
-def _range(header: str | None, size: int) -> tuple[int, int] | None:
-    """``(offset, length)`` of one satisfiable byte range, ``(-1, -1)`` for an
-    unsatisfiable one, None for the whole file (several ranges included)."""
-    if not header or "," in header:
-        return None
-    match = _RANGE.match(header.strip())
-    if not match or match.groups() == ("", ""):
-        return None
-    first, last = match.groups()
-    if first == "":
-        length = min(int(last), size)
-        return (size - length, length) if length else (-1, -1)
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or end < start:
-        return -1, -1
-    return start, end - start + 1
+    return serve_file(
+        request,
+        handle,
+        size=size,
+        etag=version.etag,
+        mtime_ns=version.mtime_ns,
+        headers=headers,
+        head=head,
+    )
 
 
 async def _restore(
