@@ -59,6 +59,7 @@ def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Li
                 yield AppState(
                     files=services.files,
                     spaces=services.spaces,
+                    shares=services.shares,
                     locks=services.locks,
                     auth=services.auth,
                     uploads=services.uploads,

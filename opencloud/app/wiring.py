@@ -20,6 +20,7 @@ from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
 from opencloud.services.files.watcher import WatchWorker
+from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import HasTrash, HasVersions, StorageDriver, Watchable
 from opencloud.storage.registry import load_driver
@@ -31,6 +32,7 @@ class Services:
 
     files: FilesService
     spaces: SpacesService
+    shares: SharesService
     locks: LockTable
     auth: AuthService
     uploads: Uploads
@@ -66,11 +68,14 @@ def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> 
     require_initialised(settings)
     storage_id = settings.storage.storage_id
     files = FilesService(driver, bus, storage_id)
+    spaces = SpacesService(driver, storage_id)
+    auth = build_auth(settings, driver)
     return Services(
         files=files,
-        spaces=SpacesService(driver, storage_id),
+        spaces=spaces,
+        shares=SharesService(driver, spaces, auth, storage_id),
         locks=LockTable(driver),
-        auth=build_auth(settings, driver),
+        auth=auth,
         uploads=Uploads(
             driver,
             files,

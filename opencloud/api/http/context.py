@@ -20,6 +20,7 @@ from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
+from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.service import SpacesService
 
 _T = TypeVar("_T")
@@ -31,6 +32,8 @@ class AppState(TypedDict):
     files: FilesService
     spaces: SpacesService
     locks: LockTable
+    #: shares of files and folders (``services/shares``)
+    shares: NotRequired[SharesService]
     #: users, groups, credentials (not required: tests may build a state without it)
     auth: NotRequired[AuthService]
     health: HealthSource
@@ -44,6 +47,10 @@ class AppState(TypedDict):
 
 def files(request: Request) -> FilesService:
     return _get(request, "files", FilesService)
+
+
+def shares(request: Request) -> SharesService:
+    return _get(request, "shares", SharesService)
 
 
 def locks(request: Request) -> LockTable:

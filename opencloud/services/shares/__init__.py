@@ -1,0 +1,1 @@
+"""Shares of files and folders with users and groups."""

@@ -1,0 +1,291 @@
+"""Shares of files and folders with users and groups.
+
+Two things are kept on the storage for every share:
+
+- the **record** (``shares`` system space, ``/<uuid>.json``): who shared what
+  with whom, in which role, and each recipient's answer (accepted, declined)
+  and mount name. Records are the truth for access and for every listing.
+- a **grant** in the metadata of the shared node (``grant:u:<id>`` or
+  ``grant:g:<id>``, the same form as space membership), so the tree itself
+  says what is shared with whom, and travels with the node when it moves.
+
+Writing order keeps a crash harmless: a share is created grant first, record
+second, and removed record first, grant second. Whatever a crash leaves
+behind is a grant without a record, which gives nobody access and which
+``opencloud check`` can remove.
+
+Resharing is off (OpenCloud's default): only who may share in the space (the
+owner of a personal space, a space Manager) creates, changes or removes shares.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import msgspec
+
+from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from opencloud.core.ids import NodeId, SpaceId
+from opencloud.services.auth.service import AuthService
+from opencloud.services.auth.types import Principal
+from opencloud.services.shares.types import GranteeKind, Share, ShareState
+from opencloud.services.spaces.rights import NONE, Rights
+from opencloud.services.spaces.roles import Role, role
+from opencloud.services.spaces.service import Grant, SpacesService
+from opencloud.storage.protocol import StorageDriver
+from opencloud.storage.records import ensure_system_space, write_file
+from opencloud.storage.types import NodeInfo, Ref
+
+SHARES_SPACE = SpaceId("shares")
+
+
+class SharesService:
+    def __init__(
+        self, driver: StorageDriver, spaces: SpacesService, auth: AuthService, storage_id: str
+    ) -> None:
+        self._driver = driver
+        self._spaces = spaces
+        self._auth = auth
+        self._storage_id = storage_id
+        self._lock = threading.RLock()
+        self._shares: dict[str, Share] = {}
+        self._loaded = False
+
+    # ------------------------------------------------------------ reading
+    def get(self, share_id: str) -> Share:
+        self._load()
+        found = self._shares.get(share_id)
+        if found is None:
+            raise NotFound(f"no share {share_id[:80]!r}")
+        return found
+
+    def shared_by(self, user: Principal) -> list[Share]:
+        """Shares ``user`` created, newest first."""
+        self._load()
+        return sorted(
+            (s for s in self._shares.values() if s.creator == user.id),
+            key=lambda s: -s.created,
+        )
+
+    def shared_with(self, user: Principal, *, include_declined: bool = True) -> list[Share]:
+        """Active shares whose recipient is ``user`` or one of their groups."""
+        self._load()
+        now = time.time_ns()
+        found = [
+            s
+            for s in self._shares.values()
+            if s.active(now)
+            and _receives(user, s)
+            and (include_declined or self.state(user, s) != "declined")
+        ]
+        return sorted(found, key=lambda s: -s.created)
+
+    def of_node(self, space: SpaceId, node: NodeId) -> list[Share]:
+        self._load()
+        return [s for s in self._shares.values() if s.space == space and s.node == node]
+
+    def share_types(self, space: str, node: str) -> set[int]:
+        """OCS share types on a node: 0 user, 1 group (``oc:share-types``)."""
+        self._load()
+        return {
+            0 if s.grantee_kind == "u" else 1
+            for s in self._shares.values()
+            if s.space == space and s.node == node
+        }
+
+    def state(self, user: Principal, share: Share) -> ShareState:
+        """The recipient's answer; shares are accepted unless declined
+        (``auto_accept_share``)."""
+        return share.states.get(user.id, "accepted")
+
+    def mount_name(self, user: Principal, share: Share, node: NodeInfo) -> str:
+        return share.mounts.get(user.id) or node.name
+
+    def rights(self, user: Principal, share: Share) -> Rights:
+        """What ``user`` may do below the shared node through this share."""
+        if not share.active(time.time_ns()) or not _receives(user, share):
+            return NONE
+        if self.state(user, share) == "declined":
+            return NONE
+        granted = role(share.role).rights
+        return msgspec.structs.replace(granted, share=False, manage=False, purge=False)
+
+    def node(self, share: Share) -> NodeInfo:
+        """Where the shared item is now (it keeps its id through moves)."""
+        return self._driver.stat_id(SpaceId(share.space), NodeId(share.node))
+
+    # ------------------------------------------------------------ writing
+    def create(
+        self,
+        sharer: Principal,
+        space: SpaceId,
+        node_id: NodeId,
+        *,
+        grantee_kind: GranteeKind,
+        grantee: str,
+        given: Role,
+        expires: int = 0,
+    ) -> Share:
+        node = self._driver.stat_id(space, node_id)
+        self._may_share(sharer, space)
+        if not node.parent_id:
+            raise InvalidInput("a space root is shared by adding space members, not as an item")
+        kind = "file" if node.kind == "file" else "folder"
+        if kind not in given.applies_to:
+            raise InvalidInput(f"the role {given.name} cannot be given on a {kind}")
+        if expires and expires <= time.time_ns():
+            raise InvalidInput("the expiration date is in the past")
+        self._check_grantee(sharer, grantee_kind, grantee)
+        with self._lock:
+            self._load()
+            for existing in self.of_node(space, node_id):
+                if existing.grantee_kind == grantee_kind and existing.grantee == grantee:
+                    raise AlreadyExists("this item is already shared with this recipient")
+            info = self._spaces.info(space)
+            share = Share(
+                id=f"{self._storage_id}:{space}:{uuid.uuid4()}",
+                space=space,
+                node=node_id,
+                grantee_kind=grantee_kind,
+                grantee=grantee,
+                role=given.id,
+                creator=sharer.id,
+                owner=info.owner if info.kind == "personal" else "",
+                created=time.time_ns(),
+                expires=expires,
+            )
+            self._write_grant(share)  # grant first: a crash leaves a harmless grant
+            self._write_record(share)
+            self._shares[share.id] = share
+        return share
+
+    def update(
+        self,
+        actor: Principal,
+        share_id: str,
+        *,
+        given: Role | None = None,
+        expires: int | None = None,
+    ) -> Share:
+        with self._lock:
+            share = self.get(share_id)
+            self._may_share(actor, SpaceId(share.space))
+            if given is not None:
+                node = self.node(share)
+                kind = "file" if node.kind == "file" else "folder"
+                if kind not in given.applies_to:
+                    raise InvalidInput(f"the role {given.name} cannot be given on a {kind}")
+                share.role = given.id
+            if expires is not None:
+                if expires and expires <= time.time_ns():
+                    raise InvalidInput("the expiration date is in the past")
+                share.expires = expires
+            self._write_record(share)
+            self._write_grant(share)
+        return share
+
+    def delete(self, actor: Principal, share_id: str) -> Share:
+        with self._lock:
+            share = self.get(share_id)
+            self._may_share(actor, SpaceId(share.space))
+            self._remove_record(share)  # record first: access ends at once
+            self._remove_grant(share)
+            del self._shares[share.id]
+        return share
+
+    def answer(
+        self, user: Principal, share_id: str, state: ShareState, *, mount: str | None = None
+    ) -> Share:
+        """Accept (mount) or decline (unmount) a share as one of its recipients."""
+        with self._lock:
+            share = self.get(share_id)
+            if not _receives(user, share):
+                raise NotFound(f"no share {share_id[:80]!r}")
+            share.states[user.id] = state
+            if mount is not None:
+                share.mounts[user.id] = mount
+            self._write_record(share)
+        return share
+
+    # ------------------------------------------------------------ internals
+    def _may_share(self, actor: Principal, space: SpaceId) -> None:
+        rights = self._spaces.rights(actor, space)
+        if not rights.read:
+            raise NotFound("no such item")
+        if not rights.share:
+            raise PermissionDenied("you may not share in this space")
+
+    def _check_grantee(self, sharer: Principal, kind: GranteeKind, grantee: str) -> None:
+        if kind == "u":
+            user = self._auth.get_user(grantee)
+            if user.id == sharer.id:
+                raise InvalidInput("you cannot share with yourself")
+        elif kind == "g":
+            self._auth.get_group(grantee)
+        else:
+            raise InvalidInput("a share goes to a user or a group")
+
+    def _write_grant(self, share: Share) -> None:
+        grant = Grant(
+            kind=share.grantee_kind,
+            id=share.grantee,
+            role=share.role,
+            created=share.created,
+            creator=share.creator,
+            expires=share.expires,
+        )
+        where = self.node(share)
+        self._driver.set_meta(Ref(where.space, where.path), {grant.key: msgspec.json.encode(grant)})
+
+    def _remove_grant(self, share: Share) -> None:
+        try:
+            where = self.node(share)
+        except NotFound:
+            return  # the item is gone (trash purged): nothing to clean
+        key = f"grant:{share.grantee_kind}:{share.grantee}"
+        self._driver.set_meta(Ref(where.space, where.path), {}, remove=[key])
+
+    def _record_ref(self, share: Share) -> Ref:
+        return Ref(SHARES_SPACE, f"/{share.id.rpartition(':')[2]}.json")
+
+    def _write_record(self, share: Share) -> None:
+        ensure_system_space(self._driver, SHARES_SPACE, "shares")
+        body = msgspec.json.format(msgspec.json.encode(share), indent=2) + b"\n"
+        write_file(self._driver, self._record_ref(share), body)
+
+    def _remove_record(self, share: Share) -> None:
+        try:
+            self._driver.delete(self._record_ref(share))
+        except NotFound:
+            return
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            ensure_system_space(self._driver, SHARES_SPACE, "shares")
+            for info in self._driver.list(Ref(SHARES_SPACE, "/")):
+                if info.kind != "file" or not info.name.endswith(".json"):
+                    continue
+                try:
+                    with self._driver.open_read(Ref(SHARES_SPACE, info.path)) as handle:
+                        share = msgspec.json.decode(handle.read(), type=Share)
+                except (msgspec.DecodeError, NotFound):
+                    continue  # a damaged record shares nothing; check reports it
+                self._shares[share.id] = share
+            self._loaded = True
+
+    def all(self) -> Iterator[Share]:
+        self._load()
+        return iter(list(self._shares.values()))
+
+
+def _receives(user: Principal, share: Share) -> bool:
+    if share.grantee_kind == "u":
+        return share.grantee == user.id
+    return share.grantee in user.groups

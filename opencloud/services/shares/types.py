@@ -1,0 +1,40 @@
+"""A share as it is kept: one record per share, in the ``shares`` system space."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+#: The share jail: OpenCloud's virtual "Shares" space, as storage and space id.
+SHARE_JAIL = "a0ca6a90-a365-4782-871e-d44447bbc668"
+
+#: OCS share states
+ShareState = Literal["accepted", "pending", "declined"]
+GranteeKind = Literal["u", "g"]
+
+
+class Share(msgspec.Struct, kw_only=True):
+    """A file or folder (``space``/``node``) shared with a user or a group.
+
+    ``states`` holds each recipient's answer (user id → state): a group share
+    is accepted or declined member by member; ``mount`` is the name the item
+    takes in each recipient's Shares space (they may rename it).
+    """
+
+    id: str  # OpenCloud's form: "{storage}:{space}:{uuid}"
+    space: str
+    node: str
+    grantee_kind: GranteeKind
+    grantee: str  # user or group id
+    role: str  # role GUID
+    creator: str  # user id of who shared it
+    owner: str  # user id of the space owner ("" for project spaces)
+    created: int  # ns since the epoch
+    expires: int = 0  # ns since the epoch; 0: never
+    states: dict[str, ShareState] = {}
+    mounts: dict[str, str] = {}
+    hidden: dict[str, bool] = {}
+
+    def active(self, now_ns: int) -> bool:
+        return not self.expires or self.expires > now_ns
