@@ -15,6 +15,8 @@ from opencloud.api.graph import spaces as graph_spaces
 from opencloud.api.graph import users as graph_users
 from opencloud.api.http.routing import PrefixRoute
 from opencloud.api.ocs import endpoints as ocs
+from opencloud.api.ocs import sharees as ocs_sharees
+from opencloud.api.ocs import shares as ocs_shares
 from opencloud.api.status.endpoints import healthz, readyz, status_php
 from opencloud.api.webdav import tus
 from opencloud.api.webdav.app import WebDav
@@ -42,6 +44,8 @@ def routes() -> list[BaseRoute]:
                     f"/ocs/{v}.php/cloud/users/{{userid}}/groups", ocs.user_groups, methods=["GET"]
                 ),
                 Route(f"/ocs/{v}.php/config", ocs.config, methods=["GET"]),
+                # the share API of ownCloud 10-era clients (pyocclient)
+                *_ocs_sharing(f"/ocs/{v}.php/apps/files_sharing/api/v1"),
             )
         ),
         # LibreGraph: the user and their drives
@@ -113,4 +117,19 @@ def routes() -> list[BaseRoute]:
         Route("/auth-app/tokens", tokens.list_app_tokens, methods=["GET"]),
         Route("/auth-app/tokens", tokens.create_app_token, methods=["POST"]),
         Route("/auth-app/tokens", tokens.revoke_app_token, methods=["DELETE"]),
+    ]
+
+
+def _ocs_sharing(base: str) -> list[BaseRoute]:
+    """``/apps/files_sharing/api/v1`` under one OCS version."""
+    shares, one, pending = f"{base}/shares", f"{base}/shares/{{share_id}}", f"{base}/shares/pending"
+    return [
+        Route(shares, ocs_shares.list_shares, methods=["GET"]),
+        Route(shares, ocs_shares.create_share, methods=["POST"]),
+        Route(one, ocs_shares.get_share, methods=["GET"]),
+        Route(one, ocs_shares.update_share, methods=["PUT"]),
+        Route(one, ocs_shares.delete_share, methods=["DELETE"]),
+        Route(f"{pending}/{{share_id}}", ocs_shares.accept_share, methods=["POST"]),
+        Route(f"{pending}/{{share_id}}", ocs_shares.decline_share, methods=["DELETE"]),
+        Route(f"{base}/sharees", ocs_sharees.sharees, methods=["GET"]),
     ]

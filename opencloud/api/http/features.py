@@ -43,8 +43,15 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     #: ``/graph/v1beta1/drives/{id}/root/invite``): ``spaces.projects``.
     project_spaces: bool = True
 
+    # ---- sharing
+    #: the OCS share API (``/ocs/v{1,2}.php/apps/files_sharing/api/v1/shares``,
+    #: ``…/sharees``) with user and group shares and roles:
+    #: ``files_sharing.api_enabled``, ``group_sharing``, ``sharing_roles``,
+    #: ``user_enumeration``, ``user.expire_date``.
+    share_api: bool = True
+
     # ---- not there yet
-    #: user and group shares (OCS share API, Graph invite, share jail).
+    #: the share jail (``spaces.share_jail``: received shares in the Shares space).
     sharing: bool = False
     #: public links (``/s/<token>``, ``/dav/public-files``).
     public_links: bool = False

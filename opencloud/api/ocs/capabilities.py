@@ -203,10 +203,10 @@ def build(features: Features, *, status: Status | None = None) -> CapabilitiesDa
                 reports=["search-files"] if f.search else [],
             ),
             files_sharing=FilesSharing(
-                api_enabled=sharing,
-                group_sharing=sharing,
-                sharing_roles=sharing,
-                user_enumeration=UserEnumeration(enabled=sharing),
+                api_enabled=f.share_api,
+                group_sharing=f.share_api,
+                sharing_roles=f.share_api,
+                user_enumeration=UserEnumeration(enabled=f.share_api),
                 public=Public(
                     enabled=links,
                     upload=links,
@@ -215,7 +215,7 @@ def build(features: Features, *, status: Status | None = None) -> CapabilitiesDa
                     can_edit=links,
                     alias=links,
                 ),
-                user=SharingUser(expire_date=Enabled(enabled=sharing)),
+                user=SharingUser(expire_date=Enabled(enabled=f.share_api)),
             ),
             spaces=Spaces(projects=f.project_spaces, share_jail=sharing),
             graph=Graph(

@@ -106,7 +106,14 @@ def test_todays_answers(client: TestClient) -> None:
         "chunkingParallelUploadDisabled": False,
     }
     sharing = cap["files_sharing"]
-    assert sharing["api_enabled"] is False
+    # the OCS share API: user and group shares with roles and expiry
+    assert sharing["api_enabled"] is True
+    assert sharing["group_sharing"] is True
+    assert sharing["sharing_roles"] is True
+    assert sharing["user_enumeration"]["enabled"] is True
+    assert sharing["user"]["expire_date"] == {"enabled": True}
+    assert sharing["search_min_length"] == 3
+    assert sharing["resharing"] is False
     assert sharing["public"]["enabled"] is False
     assert sharing["federation"] == {"outgoing": False, "incoming": False}
     assert cap["spaces"] == {
@@ -131,6 +138,9 @@ def test_flags_drive_the_document() -> None:
     assert off["dav"]["trashbin"] == ""
     assert off["files"]["undelete"] is False
     assert off["spaces"]["projects"] is True  # on by default
+    no_shares = msgspec.to_builtins(caps.build(Features(share_api=False)))["capabilities"]
+    assert no_shares["files_sharing"]["api_enabled"] is False
+    assert no_shares["files_sharing"]["group_sharing"] is False
     no_projects = caps.build(Features(project_spaces=False))
     assert msgspec.to_builtins(no_projects)["capabilities"]["spaces"]["projects"] is False
     on = msgspec.to_builtins(
@@ -176,7 +186,8 @@ def test_xml_is_the_default(client: TestClient, version: str, code: str) -> None
     ]
     assert cap.findtext("files/tus_support/max_chunk_size") == "10000000"
     assert cap.findtext("dav/chunking") == "1.0"
-    assert cap.findtext("files_sharing/api_enabled") == "0"
+    assert cap.findtext("files_sharing/api_enabled") == "1"
+    assert cap.findtext("files_sharing/public/enabled") == "0"
     assert root.findtext("data/version/productversion") == __version__
 
 
