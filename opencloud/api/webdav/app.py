@@ -35,7 +35,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exception_response
-from opencloud.api.webdav import bulk, chunking, transfer, trashbin, tus, versions
+from opencloud.api.webdav import bulk, chunking, sharejail, transfer, trashbin, tus, versions
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
 from opencloud.api.webdav.multistatus import small_body
@@ -173,7 +173,7 @@ class WebDav:
                 initiator=request.headers.get("initiator-id", "")[:128],
             )
         if trashbin.is_trash_url(namespace, rest):
-            resolver = TargetResolver(context.spaces(request), files)
+            resolver = TargetResolver(context.spaces(request), files, context.shares(request))
             return await trashbin.handle(
                 request,
                 user=user,
@@ -203,10 +203,21 @@ class WebDav:
                     path=url_path,
                 )
             url_path = url_path.rstrip("/") + "/" + user.username
-        resolver = TargetResolver(context.spaces(request), files)
+        resolver = TargetResolver(context.spaces(request), files, context.shares(request))
         target = resolver.resolve(url_path, user)
         initiator = request.headers.get("initiator-id", "")[:128]
         _require(target.rights, method)
+        if target.jail:
+            return await sharejail.handle(
+                request,
+                files=files,
+                shares=context.shares(request),
+                user=user,
+                target=target,
+                base_url=_base_url(request),
+            )
+        if target.share_root == target.path and method in ("DELETE", "MOVE"):
+            raise PermissionDenied("a shared item cannot be deleted or moved by its recipient")
         if method == "PROPFIND":
             return await self._propfind(request, files, user, target)
         if method in ("GET", "HEAD"):
@@ -221,6 +232,8 @@ class WebDav:
                 initiator=initiator,
                 locked=self.write_locked,
             )
+        if method in ("PUT", "LOCK"):
+            await run_in_threadpool(_may_write, files, target, method)
         table = context.locks(request)
         middleware, dav = self._wsgidav(table)
         if method == "PUT" and "if" not in request.headers:
@@ -261,19 +274,34 @@ class WebDav:
         minimal = "return=minimal" in request.headers.get("prefer", "")
         spaces = context.spaces(request)
 
+        shares = context.shares(request)
+
+        def parent_id(n: NodeInfo) -> str:
+            if target.share_id and n.path == target.share_root:
+                return sharejail.JAIL_ROOT_ID  # a mount's parent is the Shares space
+            return files.resource_id(n.space, n.parent_id)
+
         def prepare() -> tuple[NodeInfo, EntryContext, list[NodeInfo]]:
             node = files.stat(ref)
-            owner = spaces.reachable_id(user, target.space)  # personal spaces only, for now
+            if target.share_root is None:
+                owner = spaces.reachable_id(user, target.space)  # personal spaces only, for now
+            else:
+                owner = target.space  # reached through a share
             ctx = EntryContext(
                 resource_id=lambda n: files.resource_id(n.space, n.id),
-                parent_id=lambda n: files.resource_id(n.space, n.parent_id),
+                parent_id=parent_id,
                 space_id=files.space_id(target.space),
                 owner_id=user.username if owner == user.id else owner,
                 owner_name=user.display_name if owner == user.id else owner,
                 base_url=_base_url(request) if _PRIVATELINK in parsed.names else "",
                 quota=spaces.quota(target.space) if "quota" in fetch else None,
                 rights=target.rights,
+                share_root=target.share_root,
+                share_id=target.share_id,
             )
+            if "shares" in fetch and target.share_root is None:
+                # what the caller shared (owner, manager); a recipient sees none
+                ctx.share_types = lambda n: shares.share_types(n.space, n.id)
             if "locks" in fetch:
                 manager = self._wsgidav(context.locks(request))[1].lock_manager
                 storage = files.storage_id
@@ -346,8 +374,14 @@ class WebDav:
         destination = request.headers.get("destination")
         if destination is not None:
             dest = await run_in_threadpool(_resolve_url, resolver, destination, user)
-            if dest.space != target.space:
-                raise InvalidInput("COPY and MOVE work within one space")
+            if dest.jail:
+                raise PermissionDenied("nothing can be added to the Shares space itself")
+            if dest.space != target.space or dest.share_root != target.share_root:
+                raise InvalidInput("COPY and MOVE work within one space or one share")
+            if dest.share_root == dest.path:
+                raise PermissionDenied("a shared item cannot be replaced by its recipient")
+            overwrite = request.headers.get("overwrite", "T").strip().upper() != "F"
+            await run_in_threadpool(_may_replace, files, dest, overwrite)
             headers.append(
                 (b"destination", quote(canonical_url(storage, dest.space, dest.path)).encode())
             )
@@ -363,8 +397,10 @@ class WebDav:
             files=files,
             user=user,
             initiator=initiator,
-            canonical_base=quote(canonical_url(storage, target.space, "/")),
-            client_base=target.href("/").rstrip("/"),
+            canonical_base=quote(canonical_url(storage, target.space, target.root)),
+            client_base=target.href(target.root).rstrip("/"),
+            rights=target.rights,
+            share_root=target.share_root,
         )
         receive = request.receive
         if scope["method"] in _XML_METHODS:
@@ -444,9 +480,10 @@ def _client_hrefs(env: DavRequestEnv, body: bytes, headers: list[tuple[str, str]
         return body
     if not any(k.lower() == "content-type" and "xml" in v for k, v in headers):
         return body
-    client = f">{env.client_base}".encode()
+    client = env.client_base.encode()
     for canonical in {env.canonical_base, unquote(env.canonical_base)}:
-        body = body.replace(f">{canonical}".encode(), client)
+        for end in (b"/", b"<"):  # whole segments only: /a/b is no prefix of /a/bc
+            body = body.replace(b">" + canonical.encode() + end, b">" + client + end)
     return body
 
 
@@ -476,6 +513,31 @@ def _require(rights: Rights, method: str) -> None:
         raise PermissionDenied(f"your role does not allow {method} here")
 
 
+def _may_write(files: FilesService, target: DavTarget, method: str) -> None:
+    """Creating and overwriting are separate rights (an uploader may add files
+    but not replace them): a PUT or LOCK that WsgiDAV would carry out, checked
+    against what is there now."""
+    try:
+        files.stat(Ref(target.space, target.path))
+    except NotFound:
+        target.rights.require("create", "add files here")
+        return
+    if method == "PUT":
+        target.rights.require("update", "change this file")
+
+
+def _may_replace(files: FilesService, dest: DavTarget, overwrite: bool) -> None:
+    """A COPY or MOVE destination: adding needs ``create``, replacing what
+    holds the name (it goes to the trash) needs ``delete``."""
+    try:
+        files.stat(Ref(dest.space, dest.path))
+    except NotFound:
+        dest.rights.require("create", "add items there")
+        return
+    if overwrite:
+        dest.rights.require("delete", "replace what holds the name")
+
+
 def _created_headers(env: DavRequestEnv, environ: dict[str, Any]) -> list[tuple[str, str]]:
     """Ids of what MKCOL, COPY or MOVE created (clients read ``OC-FileId`` and
     save a PROPFIND). Best effort: the item may already be gone again."""
@@ -486,7 +548,7 @@ def _created_headers(env: DavRequestEnv, environ: dict[str, Any]) -> list[tuple[
         node = env.files.stat(parse_canonical(where))
     except OpenCloudError:
         return []
-    return list(node_headers(env.files, node).items())
+    return list(node_headers(env.files, node, env.rights, env.share_root).items())
 
 
 def _dav_error_response(exc: DAVError, path: str) -> Response:

@@ -15,14 +15,17 @@ from opencloud.storage.types import NodeInfo
 CHECKSUM_TYPES = {"sha1": "sha1", "md5": "md5", "adler32": "adler32"}
 
 
-def node_headers(files: FilesService, node: NodeInfo, rights: Rights = FULL) -> dict[str, str]:
+def node_headers(
+    files: FilesService, node: NodeInfo, rights: Rights = FULL, share_root: str | None = None
+) -> dict[str, str]:
     """``ETag``, ``OC-ETag``, ``OC-FileId``, ``OC-Perm`` and, for files,
-    ``OC-Checksum`` (the sha1, which clients verify downloads against)."""
+    ``OC-Checksum`` (the sha1, which clients verify downloads against).
+    ``share_root``: the shared node's path when reached through a share."""
     headers = {
         "ETag": node.etag,
         "OC-ETag": node.etag,
         "OC-FileId": files.resource_id(node.space, node.id),
-        "OC-Perm": permissions(node, rights),
+        "OC-Perm": permissions(node, rights, share_root),
     }
     if node.kind == "file" and "sha1" in node.checksums:
         headers["OC-Checksum"] = f"SHA1:{node.checksums['sha1']}"

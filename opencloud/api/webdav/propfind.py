@@ -132,6 +132,23 @@ def multistatus(
     yield "".join(buffer).encode("utf-8", "surrogateescape")
 
 
+def render_response(
+    target: DavTarget,
+    node: NodeInfo,
+    meta: dict[str, bytes] | None,
+    request: PropfindRequest,
+    ctx: EntryContext,
+    *,
+    minimal: bool = False,
+) -> str:
+    """One ``<d:response>`` with its own target and context, for replies whose
+    entries live in different places (the Shares space lists its mounts)."""
+    return _Renderer(target, wanted(request), request.mode, ctx, minimal)(node, meta)
+
+
+#: The opening of every multistatus reply (``multistatus`` writes its own).
+MULTISTATUS_OPEN = f'<?xml version="1.0" encoding="UTF-8"?>\n<d:multistatus {NAMESPACE_DECLS}>'
+
 _OK = "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
 _MISSING = "<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
 

@@ -40,6 +40,12 @@ class EntryContext(msgspec.Struct, kw_only=True):
     base_url: str
     quota: Quota | None = None
     rights: Rights = FULL  # the caller's, in the space listed
+    #: reached through a share: the shared node's path (``S`` in the letters,
+    #: ``M`` on the node itself) and, in the Shares space, the share's id
+    share_root: str | None = None
+    share_id: str = ""
+    #: OCS share types of a node (``oc:share-types``); set when asked for by name
+    share_types: Callable[[NodeInfo], set[int]] | None = None
     meta: Mapping[str, bytes] = {}
     #: the locks on a node (direct, or from a folder above with depth infinity)
     #: and the client's href of a lock root; set when lockdiscovery is asked for
@@ -111,10 +117,17 @@ def http_date(mtime_ns: int) -> str:
     )
 
 
-def permissions(node: NodeInfo, rights: Rights = FULL) -> str:
+def permissions(node: NodeInfo, rights: Rights = FULL, share_root: str | None = None) -> str:
     """The caller's rights on ``node`` as ownCloud letters (a space root can
-    be neither deleted nor moved)."""
-    return rights.letters(kind=node.kind, is_root=not node.parent_id)
+    be neither deleted nor moved, nor can a shared item by its recipient).
+    ``share_root``: the shared node's path when reached through a share."""
+    mounted = node.path == share_root
+    return rights.letters(
+        kind=node.kind,
+        is_root=mounted or not node.parent_id,
+        shared=share_root is not None,
+        mounted=mounted,
+    )
 
 
 def checksum_value(node: NodeInfo) -> str:
@@ -142,6 +155,12 @@ def _quota_available(node: NodeInfo, ctx: EntryContext) -> str | None:
     if node.kind != "dir" or ctx.quota is None:
         return None
     return _QUOTA_AVAILABLE(str(ctx.quota.remaining))
+
+
+def _share_types(node: NodeInfo, ctx: EntryContext) -> str:
+    types = sorted(ctx.share_types(node)) if ctx.share_types is not None else []
+    inner = "".join(f"<oc:share-type>{t}</oc:share-type>" for t in types)
+    return f"<oc:share-types>{inner}</oc:share-types>" if inner else "<oc:share-types/>"
 
 
 def _favorite(node: NodeInfo, ctx: EntryContext) -> str:
@@ -210,6 +229,7 @@ _FILEID = _wrap("{http://owncloud.org/ns}fileid")
 _SPACEID = _wrap("{http://owncloud.org/ns}spaceid")
 _PARENT = _wrap("{http://owncloud.org/ns}file-parent")
 _NAME = _wrap("{http://owncloud.org/ns}name")
+_SHAREID = _wrap("{http://owncloud.org/ns}shareid")
 _PERMISSIONS = _wrap("{http://owncloud.org/ns}permissions")
 _SIZE = _wrap("{http://owncloud.org/ns}size")
 _OWNER_ID = _wrap("{http://owncloud.org/ns}owner-id")
@@ -236,14 +256,19 @@ LIVE: dict[str, Renderer] = {
     "{http://owncloud.org/ns}file-parent": lambda n, c: (
         _PARENT(c.parent_id(n)) if n.parent_id else None
     ),
+    "{http://owncloud.org/ns}shareid": lambda n, c: (
+        _SHAREID(_xml(c.share_id)) if c.share_id and n.path == c.share_root else None
+    ),
     "{http://owncloud.org/ns}name": lambda n, c: _NAME(_xml(n.name)),
-    "{http://owncloud.org/ns}permissions": lambda n, c: _PERMISSIONS(permissions(n, c.rights)),
+    "{http://owncloud.org/ns}permissions": lambda n, c: _PERMISSIONS(
+        permissions(n, c.rights, c.share_root)
+    ),
     "{http://owncloud.org/ns}size": lambda n, c: _SIZE(str(n.size)),
     "{http://owncloud.org/ns}checksums": _checksums,
     "{http://owncloud.org/ns}favorite": _favorite,
     "{DAV:}lockdiscovery": _lockdiscovery,
     "{DAV:}supportedlock": lambda n, c: SUPPORTED_LOCKS,
-    "{http://owncloud.org/ns}share-types": lambda n, c: "<oc:share-types/>",
+    "{http://owncloud.org/ns}share-types": _share_types,
     "{http://owncloud.org/ns}owner-id": lambda n, c: _OWNER_ID(_xml(c.owner_id)),
     "{http://owncloud.org/ns}owner-display-name": lambda n, c: _OWNER_NAME(_xml(c.owner_name)),
     "{http://owncloud.org/ns}privatelink": lambda n, c: _PRIVATELINK(
@@ -269,6 +294,7 @@ ALLPROP = (
     "{http://owncloud.org/ns}fileid",
     "{http://owncloud.org/ns}spaceid",
     "{http://owncloud.org/ns}file-parent",
+    "{http://owncloud.org/ns}shareid",  # in the Shares space only
     "{http://owncloud.org/ns}name",
     "{DAV:}displayname",
     "{DAV:}getetag",
@@ -283,12 +309,14 @@ ALLPROP = (
 )
 
 #: Live properties that need something fetched: ``quota`` once per request,
-#: ``meta`` (the node's metadata) once per entry.
+#: ``meta`` (the node's metadata) once per entry, ``shares`` an in-memory
+#: lookup per entry (not in allprop).
 NEEDS: dict[str, str] = {
     "{DAV:}quota-used-bytes": "quota",
     "{DAV:}quota-available-bytes": "quota",
     "{http://owncloud.org/ns}favorite": "meta",
     "{DAV:}lockdiscovery": "locks",
+    "{http://owncloud.org/ns}share-types": "shares",
 }
 
 #: Properties the server computes; PROPPATCH refuses to set them (403).

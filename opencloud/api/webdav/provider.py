@@ -38,6 +38,7 @@ from opencloud.core.ids import SpaceId
 from opencloud.core.paths import join_path, normalize_path
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.spaces.rights import FULL, Rights
 from opencloud.storage.protocol import Upload
 from opencloud.storage.types import NodeInfo, Ref
 
@@ -57,6 +58,10 @@ class DavRequestEnv(msgspec.Struct, frozen=True):
     #: addressed it: hrefs in WsgiDAV's XML replies are turned back into the latter
     canonical_base: str = ""
     client_base: str = ""
+    #: the caller's rights there (and the shared node's path when reached
+    #: through a share), for the ``OC-Perm`` of what MKCOL, COPY, MOVE create
+    rights: Rights = FULL
+    share_root: str | None = None
 
 
 def canonical_url(storage_id: str, space: SpaceId, path: str) -> str:

@@ -153,7 +153,7 @@ async def get(
 ) -> RawResponse:
     ref = Ref(target.space, target.path)
     node, handle = await run_in_threadpool(_open, files, ref)
-    headers = node_headers(files, node, target.rights)
+    headers = node_headers(files, node, target.rights, target.share_root)
     headers.update(
         {
             "Content-Type": content_type(node.name),
@@ -320,7 +320,7 @@ async def put(
         except BaseException:
             await run_in_threadpool(upload.abort)
             raise
-    headers = node_headers(files, node, target.rights)
+    headers = node_headers(files, node, target.rights, target.share_root)
     headers["Content-Length"] = "0"
     headers["Last-Modified"] = http_date(node.mtime_ns)
     if mtime_ns is not None:

@@ -30,11 +30,18 @@ class Rights(msgspec.Struct, frozen=True, kw_only=True):
         if not getattr(self, what):
             raise PermissionDenied(f"you may not {action}")
 
-    def letters(self, *, kind: str, is_root: bool) -> str:
-        """ownCloud's permission letters (``oc:permissions``, ``OC-Perm``)."""
-        out = ""
+    def letters(
+        self, *, kind: str, is_root: bool, shared: bool = False, mounted: bool = False
+    ) -> str:
+        """ownCloud's permission letters (``oc:permissions``, ``OC-Perm``), in
+        reva's order: ``S`` shared with me (reached through a share), ``R``,
+        ``M`` mounted (the shared item itself, a mountpoint of the Shares
+        space), then what the rights allow."""
+        out = "S" if shared else ""
         if self.share:
             out += "R"
+        if mounted:
+            out += "M"
         if self.delete and not is_root:
             out += "DNV"
         if kind == "file":
