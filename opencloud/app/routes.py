@@ -11,6 +11,8 @@ from opencloud.api.graph import drives as graph_drives
 from opencloud.api.graph import groups as graph_groups
 from opencloud.api.graph import me as graph_me
 from opencloud.api.graph import permissions as graph_permissions
+from opencloud.api.graph import shared as graph_shared
+from opencloud.api.graph import sharing as graph_sharing
 from opencloud.api.graph import spaces as graph_spaces
 from opencloud.api.graph import users as graph_users
 from opencloud.api.http.routing import PrefixRoute
@@ -92,6 +94,8 @@ def routes() -> list[BaseRoute]:
             graph_permissions.get_role_definition,
             methods=["GET"],
         ),
+        # LibreGraph shares of files and folders, and the Shares drive (share jail)
+        *_graph_sharing("/graph/v1beta1"),
         # LibreGraph users and groups (writes: admins only)
         Route("/graph/v1.0/users", graph_users.list_users, methods=["GET"]),
         Route("/graph/v1.0/users", graph_users.create_user, methods=["POST"]),
@@ -132,4 +136,22 @@ def _ocs_sharing(base: str) -> list[BaseRoute]:
         Route(f"{pending}/{{share_id}}", ocs_shares.accept_share, methods=["POST"]),
         Route(f"{pending}/{{share_id}}", ocs_shares.decline_share, methods=["DELETE"]),
         Route(f"{base}/sharees", ocs_sharees.sharees, methods=["GET"]),
+    ]
+
+
+def _graph_sharing(base: str) -> list[BaseRoute]:
+    """Item shares, ``sharedWithMe``/``sharedByMe`` and the share jail's items."""
+    item = f"{base}/drives/{{drive_id}}/items/{{item_id}}"
+    permission = f"{item}/permissions/{{permission_id}}"
+    return [
+        Route(f"{item}/invite", graph_sharing.invite, methods=["POST"]),
+        Route(f"{item}/permissions", graph_sharing.list_permissions, methods=["GET"]),
+        Route(permission, graph_sharing.update_permission, methods=["PATCH"]),
+        Route(permission, graph_sharing.delete_permission, methods=["DELETE"]),
+        Route(f"{base}/me/drive/sharedWithMe", graph_shared.shared_with_me, methods=["GET"]),
+        Route(f"{base}/me/drive/sharedByMe", graph_shared.shared_by_me, methods=["GET"]),
+        Route(f"{base}/drives/{{drive_id}}/root/children", graph_shared.mount, methods=["POST"]),
+        Route(item, graph_shared.get_item, methods=["GET"]),
+        Route(item, graph_shared.update_item, methods=["PATCH"]),
+        Route(item, graph_shared.delete_item, methods=["DELETE"]),
     ]

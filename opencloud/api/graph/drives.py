@@ -11,9 +11,10 @@ member of (``SpacesService``); ``GET /drives`` adds every project space for
 admins and space admins. Project drives carry their members in
 ``root.permissions`` and, once disabled, ``root.deleted.state = "trashed"``;
 they have no ``owner``. Writes (create, change, disable, delete) are in
-``spaces.py``, membership in ``permissions.py``. Mountpoints and the share
-jail come with sharing. A space the caller cannot reach answers 404, the same
-as one that does not exist.
+``spaces.py``, membership in ``permissions.py``. Every user also has the
+virtual "Shares" drive (the share jail, ``shares_drive``); received and
+given shares are in ``sharing.py`` and ``shared.py``. A space the caller
+cannot reach answers 404, the same as one that does not exist.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from opencloud.core.ids import SpaceId, is_uuid
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.shares.service import SharesService
+from opencloud.services.shares.types import SHARE_JAIL
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.types import Ref, SpaceInfo
 
@@ -80,7 +83,8 @@ class Drive(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     description: str | msgspec.UnsetType = msgspec.UNSET
     #: personal drives only: project drives belong to no one
     owner: IdentitySet | msgspec.UnsetType = msgspec.UNSET
-    quota: DriveQuota
+    #: none on the virtual Shares drive
+    quota: DriveQuota | msgspec.UnsetType = msgspec.UNSET
     root: DriveRoot
     web_url: str
     last_modified_date_time: str
@@ -168,6 +172,37 @@ def drive_json(
         web_url=f"{base_url}/f/{quote(root_id, safe='')}",
         last_modified_date_time=rfc3339(root.mtime_ns),
     )
+
+
+#: The virtual Shares drive (the share jail), the same for every user.
+SHARES_DRIVE = f"{SHARE_JAIL}${SHARE_JAIL}"
+
+
+def shares_drive(shares: SharesService, who: Principal, base_url: str) -> Drive:
+    """The caller's virtual "Shares" drive (``driveType: virtual``), which
+    OpenCloud lists to every user; its ``root.eTag`` changes with every
+    accepted share (``SharesService.jail_root``). No quota, no owner."""
+    etag, mtime_ns = shares.jail_root(who)
+    return Drive(
+        id=SHARES_DRIVE,
+        drive_type="virtual",
+        drive_alias="virtual/shares",
+        name="Shares",
+        root=DriveRoot(
+            id=f"{SHARES_DRIVE}!{SHARE_JAIL}",
+            web_dav_url=f"{base_url}/dav/spaces/{SHARES_DRIVE}",
+            e_tag=etag,
+        ),
+        web_url=f"{base_url}/f/{quote(SHARES_DRIVE, safe='')}",
+        last_modified_date_time=rfc3339(mtime_ns),
+    )
+
+
+def _shares(request: Request) -> SharesService | None:
+    try:
+        return context.shares(request)
+    except RuntimeError:  # a state without the shares service (some unit tests)
+        return None
 
 
 # ---- $filter and $orderby
@@ -310,6 +345,7 @@ def _list(request: Request, *, every_project: bool = False) -> Callable[[], list
     files, spaces = context.files(request), context.spaces(request)
     who, base_url = context.principal(request), context.public_url(request)
     names, legacy = member_names(request), legacy_roles(request)
+    shares = _shares(request)
 
     def work() -> list[Drive]:
         found = spaces.list_reachable(who)
@@ -321,6 +357,8 @@ def _list(request: Request, *, every_project: bool = False) -> Callable[[], list
             for space in found
             if space.kind != "system"
         ]
+        if shares is not None:
+            drives.append(shares_drive(shares, who, base_url))
         drives = [d for d in drives if _matches(d, conditions)]
         if order is not None:
             key, reverse = order
@@ -368,6 +406,9 @@ async def drive(request: Request) -> Response:
     """``GET /drives/{id}``: a drive the caller reaches; 404 itemNotFound otherwise."""
     files, spaces = context.files(request), context.spaces(request)
     who, base_url = context.principal(request), context.public_url(request)
+    shares = _shares(request)
+    if request.path_params["drive_id"] == SHARES_DRIVE and shares is not None:
+        return json_response(await run_in_threadpool(shares_drive, shares, who, base_url))
     space_id = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
 
     names, legacy = member_names(request), legacy_roles(request)

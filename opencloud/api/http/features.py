@@ -49,10 +49,12 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     #: ``files_sharing.api_enabled``, ``group_sharing``, ``sharing_roles``,
     #: ``user_enumeration``, ``user.expire_date``.
     share_api: bool = True
+    #: the share jail (``spaces.share_jail``): received shares in the Shares
+    #: space, over WebDAV (``/dav/spaces/{jail}``) and Graph (the virtual
+    #: Shares drive, ``sharedWithMe``, accept, decline, hide).
+    sharing: bool = True
 
     # ---- not there yet
-    #: the share jail (``spaces.share_jail``: received shares in the Shares space).
-    sharing: bool = False
     #: public links (``/s/<token>``, ``/dav/public-files``).
     public_links: bool = False
     #: server-sent events (``/ocs/v2.php/apps/notifications/api/v1/notifications/sse``).

@@ -20,6 +20,7 @@ owner of a personal space, a space Manager) creates, changes or removes shares.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
@@ -210,6 +211,48 @@ class SharesService:
             self._write_record(share)
         return share
 
+    def hide(self, user: Principal, share_id: str, hidden: bool) -> Share:
+        """Hide (or show again) a received share in the recipient's listings
+        (Graph ``@UI.Hidden``); access is unchanged."""
+        with self._lock:
+            share = self.get(share_id)
+            if not _receives(user, share):
+                raise NotFound(f"no share {share_id[:80]!r}")
+            share.hidden[user.id] = hidden
+            self._write_record(share)
+        return share
+
+    def mounts(self, user: Principal) -> list[tuple[Share, NodeInfo, str]]:
+        """``user``'s accepted shares whose item still exists, with the name
+        each is mounted under in their Shares space, sorted by that name.
+        Names are unique: the older share keeps a name, later ones become
+        ``name (2)``, ``name (3)``… (``report (2).txt`` for files)."""
+        received = [
+            s
+            for s in self.shared_with(user, include_declined=False)
+            if s.creator != user.id and self.state(user, s) == "accepted"
+        ]
+        taken: set[str] = set()
+        found: list[tuple[Share, NodeInfo, str]] = []
+        for share in sorted(received, key=lambda s: (s.created, s.id)):
+            try:
+                node = self.node(share)
+            except NotFound:
+                continue  # the item is gone (purged): nothing to mount
+            name = _unique(self.mount_name(user, share, node), node.kind, taken)
+            taken.add(name)
+            found.append((share, node, name))
+        return sorted(found, key=lambda m: m[2])
+
+    def jail_root(self, user: Principal) -> tuple[str, int]:
+        """Etag and mtime (ns) of ``user``'s Shares space root: the etag
+        changes whenever a mount comes, goes, is renamed or changes inside."""
+        found = self.mounts(user)
+        digest = hashlib.sha1(usedforsecurity=False)
+        for share, node, name in found:
+            digest.update(f"{share.id}\0{name}\0{node.etag}\0".encode())
+        return f'"{digest.hexdigest()}"', max((n.mtime_ns for _, n, _ in found), default=0)
+
     # ------------------------------------------------------------ internals
     def _may_share(self, actor: Principal, space: SpaceId) -> None:
         rights = self._spaces.rights(actor, space)
@@ -289,3 +332,17 @@ def _receives(user: Principal, share: Share) -> bool:
     if share.grantee_kind == "u":
         return share.grantee == user.id
     return share.grantee in user.groups
+
+
+def _unique(name: str, kind: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if kind != "file" or not dot or not stem:
+        stem, dot, extension = name, "", ""
+    number = 2
+    while True:
+        candidate = f"{stem} ({number}){dot}{extension}"
+        if candidate not in taken:
+            return candidate
+        number += 1

@@ -120,7 +120,7 @@ def test_todays_answers(client: TestClient) -> None:
         "version": "1.0.0",
         "enabled": True,
         "projects": True,
-        "share_jail": False,
+        "share_jail": True,
         "max_quota": 0,
     }
     assert cap["graph"]["users"]["create_disabled"] is True
@@ -141,6 +141,8 @@ def test_flags_drive_the_document() -> None:
     no_shares = msgspec.to_builtins(caps.build(Features(share_api=False)))["capabilities"]
     assert no_shares["files_sharing"]["api_enabled"] is False
     assert no_shares["files_sharing"]["group_sharing"] is False
+    no_jail = msgspec.to_builtins(caps.build(Features(sharing=False)))["capabilities"]
+    assert no_jail["spaces"]["share_jail"] is False
     no_projects = caps.build(Features(project_spaces=False))
     assert msgspec.to_builtins(no_projects)["capabilities"]["spaces"]["projects"] is False
     on = msgspec.to_builtins(

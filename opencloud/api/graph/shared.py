@@ -1,0 +1,394 @@
+"""Shares as their recipients and sharers see them in LibreGraph, and the
+share jail (the virtual "Shares" drive) as a drive with items.
+
+- ``GET /graph/v1beta1/me/drive/sharedWithMe``: one DriveItem per item shared
+  with the caller (directly or through a group; expired shares are gone),
+  its shares in ``remoteItem.permissions``. ``@client.synchronize`` is true
+  while it is accepted (mounted in the Shares drive; shares are accepted
+  unless declined), ``@UI.Hidden`` when the recipient hid it. ``id`` is the
+  item in the Shares drive, ``a0ca…$a0ca…!{share id}``, ``name`` its mount
+  name; ``remoteItem`` is the shared item itself.
+- ``GET /graph/v1beta1/me/drive/sharedByMe``: one DriveItem per item the
+  caller shared, its shares in ``permissions``.
+- The share jail: ``POST /drives/{jail}/root/children`` ``{"remoteItem":
+  {"id": <shared item>}, "name"?}`` accepts (mounts) the caller's shares of
+  that item → 201 with the item; ``DELETE /drives/{jail}/items/{jail item}``
+  declines (unmounts) them → 204; ``PATCH /drives/{jail}/items/{jail item}``
+  ``{"@UI.Hidden"?: bool, "name"?: str}`` hides, shows or renames the mount →
+  200; ``GET`` reads it. A share the caller does not receive is 404.
+
+Several shares of one item with the caller (their own and a group's) are one
+item, answered together: accepting, declining or hiding applies to all.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencloud.api.graph.common import read_json
+from opencloud.api.graph.drives import (
+    SHARES_DRIVE,
+    Identity,
+    IdentitySet,
+    member_names,
+    parse_drive_id,
+    rfc3339,
+    visible_space,
+)
+from opencloud.api.graph.members import Names
+from opencloud.api.graph.sharing import SharePermission, share_permissions
+from opencloud.api.http import context
+from opencloud.api.http.responses import json_response
+from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, NotSupported
+from opencloud.core.ids import SpaceId, parse_resource_id
+from opencloud.core.paths import check_name
+from opencloud.services.auth.types import Principal
+from opencloud.services.files.service import FilesService
+from opencloud.services.shares.service import SharesService
+from opencloud.services.shares.types import SHARE_JAIL, Share
+from opencloud.services.spaces.service import SpacesService
+from opencloud.storage.types import NodeInfo
+
+#: The root of the Shares drive, the parent of every item in it.
+SHARES_ROOT = f"{SHARES_DRIVE}!{SHARE_JAIL}"
+
+# ---------------------------------------------------------------- JSON
+
+_SPECIAL = {
+    "synchronize": "@client.synchronize",
+    "hidden": "@UI.Hidden",
+}
+
+
+def _graph_name(field: str) -> str:
+    if field in _SPECIAL:
+        return _SPECIAL[field]
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class ParentReference(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    drive_id: str
+    drive_type: str
+    id: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class FileFacet(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    mime_type: str
+
+
+class FolderFacet(msgspec.Struct, frozen=True):
+    pass
+
+
+class RemoteItem(msgspec.Struct, frozen=True, kw_only=True, rename=_graph_name):
+    id: str
+    name: str
+    e_tag: str
+    size: int
+    last_modified_date_time: str
+    parent_reference: ParentReference
+    file: FileFacet | msgspec.UnsetType = msgspec.UNSET
+    folder: FolderFacet | msgspec.UnsetType = msgspec.UNSET
+    created_by: IdentitySet
+    permissions: list[SharePermission]
+
+
+class DriveItem(msgspec.Struct, frozen=True, kw_only=True, rename=_graph_name):
+    id: str
+    name: str
+    e_tag: str
+    size: int
+    last_modified_date_time: str
+    parent_reference: ParentReference
+    file: FileFacet | msgspec.UnsetType = msgspec.UNSET
+    folder: FolderFacet | msgspec.UnsetType = msgspec.UNSET
+    created_by: IdentitySet | msgspec.UnsetType = msgspec.UNSET
+    remote_item: RemoteItem | msgspec.UnsetType = msgspec.UNSET
+    permissions: list[SharePermission] | msgspec.UnsetType = msgspec.UNSET
+    synchronize: bool | msgspec.UnsetType = msgspec.UNSET
+    hidden: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class DriveItemList(msgspec.Struct, frozen=True, kw_only=True):
+    value: list[DriveItem]
+
+
+class RemoteRef(msgspec.Struct, kw_only=True):
+    id: str
+
+
+class MountRequest(msgspec.Struct, kw_only=True, rename="camel"):
+    remote_item: RemoteRef
+    name: str | None = None
+
+
+class JailItemPatch(msgspec.Struct, kw_only=True, rename=_graph_name):
+    hidden: bool | None = None
+    name: str | None = None
+
+
+def _facets(
+    node: NodeInfo,
+) -> tuple[FileFacet | msgspec.UnsetType, FolderFacet | msgspec.UnsetType]:
+    if node.kind == "file":
+        guessed, _ = mimetypes.guess_type(node.name, strict=False)
+        return FileFacet(mime_type=guessed or "application/octet-stream"), msgspec.UNSET
+    return msgspec.UNSET, FolderFacet()
+
+
+def _person(names: Names, user_id: str) -> IdentitySet:
+    return IdentitySet(user=Identity(id=user_id, display_name=names("u", user_id)))
+
+
+class _Items:
+    """Builds DriveItems for one request, looking each space up once."""
+
+    def __init__(self, files: FilesService, spaces: SpacesService, names: Names) -> None:
+        self.files, self.spaces, self.names = files, spaces, names
+        self._kinds: dict[str, str] = {}
+        self._mounted: dict[str, str] | None = None  # share id -> mount name
+
+    def _drive_type(self, space: str) -> str:
+        if space not in self._kinds:
+            self._kinds[space] = self.spaces.info(SpaceId(space)).kind
+        return self._kinds[space]
+
+    def remote(self, group: list[Share], node: NodeInfo) -> RemoteItem:
+        file, folder = _facets(node)
+        first = group[0]
+        return RemoteItem(
+            id=self.files.resource_id(node.space, node.id),
+            name=node.name,
+            e_tag=node.etag,
+            size=node.size,
+            last_modified_date_time=rfc3339(node.mtime_ns),
+            parent_reference=ParentReference(
+                drive_id=self.files.space_id(node.space),
+                drive_type=self._drive_type(node.space),
+            ),
+            file=file,
+            folder=folder,
+            created_by=_person(self.names, first.owner or first.creator),
+            permissions=share_permissions(group, self.names),
+        )
+
+    def received(
+        self, shares: SharesService, who: Principal, group: list[Share], node: NodeInfo
+    ) -> DriveItem:
+        """The caller's shares of one item as an item of their Shares drive."""
+        first = group[0]
+        accepted = [s for s in group if shares.state(who, s) == "accepted"]
+        if self._mounted is None:  # once per request: it reads every mounted item
+            self._mounted = {s.id: name for s, _, name in shares.mounts(who)}
+        mounted = self._mounted
+        name = next((mounted[s.id] for s in accepted if s.id in mounted), node.name)
+        file, folder = _facets(node)
+        return DriveItem(
+            id=f"{SHARES_DRIVE}!{(accepted or group)[0].id}",
+            name=name,
+            e_tag=node.etag,
+            size=node.size,
+            last_modified_date_time=rfc3339(node.mtime_ns),
+            parent_reference=ParentReference(
+                drive_id=SHARES_DRIVE, drive_type="virtual", id=SHARES_ROOT
+            ),
+            file=file,
+            folder=folder,
+            created_by=_person(self.names, first.creator),
+            remote_item=self.remote(group, node),
+            synchronize=bool(accepted),
+            hidden=any(s.hidden.get(who.id, False) for s in group),
+        )
+
+    def given(self, group: list[Share], node: NodeInfo) -> DriveItem:
+        """An item the caller shared, with its shares."""
+        file, folder = _facets(node)
+        return DriveItem(
+            id=self.files.resource_id(node.space, node.id),
+            name=node.name,
+            e_tag=node.etag,
+            size=node.size,
+            last_modified_date_time=rfc3339(node.mtime_ns),
+            parent_reference=ParentReference(
+                drive_id=self.files.space_id(node.space),
+                drive_type=self._drive_type(node.space),
+                id=self.files.resource_id(node.space, node.parent_id or node.id),
+            ),
+            file=file,
+            folder=folder,
+            permissions=share_permissions(group, self.names),
+        )
+
+
+def _by_item(shares: SharesService, found: list[Share]) -> list[tuple[list[Share], NodeInfo]]:
+    """Shares grouped by the item they share, newest first; items that are
+    gone (purged) are left out."""
+    groups: dict[tuple[str, str], list[Share]] = {}
+    for share in found:
+        groups.setdefault((share.space, share.node), []).append(share)
+    out: list[tuple[list[Share], NodeInfo]] = []
+    for group in groups.values():
+        try:
+            out.append((group, shares.node(group[0])))
+        except NotFound:
+            continue
+    return out
+
+
+def _received_of(shares: SharesService, who: Principal, space: str, node: str) -> list[Share]:
+    found = [
+        s
+        for s in shares.shared_with(who)
+        if s.space == space and s.node == node and s.creator != who.id
+    ]
+    if not found:
+        raise NotFound("nothing is shared with you under this id")
+    return found
+
+
+# ---------------------------------------------------------------- listings
+
+
+def _context(request: Request) -> tuple[Principal, SharesService, _Items]:
+    items = _Items(context.files(request), context.spaces(request), member_names(request))
+    return context.principal(request), context.shares(request), items
+
+
+async def shared_with_me(request: Request) -> Response:
+    who, shares, items = _context(request)
+
+    def work() -> DriveItemList:
+        received = [s for s in shares.shared_with(who) if s.creator != who.id]
+        found = _by_item(shares, received)
+        return DriveItemList(value=[items.received(shares, who, g, n) for g, n in found])
+
+    return json_response(await run_in_threadpool(work))
+
+
+async def shared_by_me(request: Request) -> Response:
+    who, shares, items = _context(request)
+
+    def work() -> DriveItemList:
+        found = _by_item(shares, shares.shared_by(who))
+        return DriveItemList(value=[items.given(g, n) for g, n in found])
+
+    return json_response(await run_in_threadpool(work))
+
+
+# ---------------------------------------------------------------- the share jail
+
+
+def _require_jail(request: Request, spaces: SpacesService, who: Principal) -> Callable[[], None]:
+    """Only the Shares drive has items here. Another drive's id: malformed
+    400, unknown 404 (checked in the returned work), else 501."""
+    drive_id = request.path_params["drive_id"]
+    if drive_id == SHARES_DRIVE:
+        return lambda: None
+    space = parse_drive_id(drive_id, spaces.storage_id)
+
+    def check() -> None:
+        visible_space(spaces, who, space)
+        raise NotSupported("only the Shares drive's items are served here")
+
+    return check
+
+
+def _jail_share(shares: SharesService, who: Principal, item_id: str) -> Share:
+    """The share behind an item of the Shares drive (``jail$jail!{share id}``),
+    if the caller receives it."""
+    drive, bang, share_id = item_id.partition("!")
+    if drive != SHARES_DRIVE or not bang or share_id.count(":") != 2:
+        raise InvalidInput(f"not an item of the Shares drive: {item_id[:120]!r}")
+    share = shares.get(share_id)
+    if share.creator == who.id or all(s.id != share.id for s in shares.shared_with(who)):
+        raise NotFound(f"no share {share_id[:120]!r} with you")
+    return share
+
+
+def _taken_names(shares: SharesService, who: Principal, node: str) -> set[str]:
+    """Mount names in the caller's Shares drive, but those of ``node``."""
+    return {name for s, _, name in shares.mounts(who) if s.node != node}
+
+
+async def mount(request: Request) -> Response:
+    """``POST /drives/{jail}/root/children``: accept (mount) a share."""
+    who, shares, items = _context(request)
+    check = _require_jail(request, items.spaces, who)
+    body = await read_json(request, MountRequest)
+
+    def work() -> DriveItem:
+        check()
+        storage, space, node = parse_resource_id(body.remote_item.id)
+        if storage != items.spaces.storage_id:
+            raise NotFound("nothing is shared with you under this id")
+        group = _received_of(shares, who, space, node)
+        name = body.name
+        if name is not None:
+            check_name(name.strip())
+            if name.strip() in _taken_names(shares, who, node):
+                raise AlreadyExists(f"{name.strip()!r} is taken in your Shares drive")
+        for share in group:
+            shares.answer(who, share.id, "accepted", mount=name.strip() if name else None)
+        return items.received(shares, who, group, shares.node(group[0]))
+
+    return json_response(await run_in_threadpool(work), status_code=201)
+
+
+async def get_item(request: Request) -> Response:
+    who, shares, items = _context(request)
+    check = _require_jail(request, items.spaces, who)
+
+    def work() -> DriveItem:
+        check()
+        share = _jail_share(shares, who, request.path_params["item_id"])
+        group = _received_of(shares, who, share.space, share.node)
+        return items.received(shares, who, group, shares.node(share))
+
+    return json_response(await run_in_threadpool(work))
+
+
+async def update_item(request: Request) -> Response:
+    """``PATCH /drives/{jail}/items/{id}``: hide, show or rename a mount."""
+    who, shares, items = _context(request)
+    check = _require_jail(request, items.spaces, who)
+    body = await read_json(request, JailItemPatch)
+
+    def work() -> DriveItem:
+        check()
+        share = _jail_share(shares, who, request.path_params["item_id"])
+        group = _received_of(shares, who, share.space, share.node)
+        name = body.name.strip() if body.name is not None else None
+        if name is not None:
+            check_name(name)
+            if name in _taken_names(shares, who, share.node):
+                raise AlreadyExists(f"{name!r} is taken in your Shares drive")
+        for each in group:
+            if body.hidden is not None:
+                shares.hide(who, each.id, body.hidden)
+            if name is not None:
+                shares.answer(who, each.id, shares.state(who, each), mount=name)
+        return items.received(shares, who, group, shares.node(share))
+
+    return json_response(await run_in_threadpool(work))
+
+
+async def delete_item(request: Request) -> Response:
+    """``DELETE /drives/{jail}/items/{id}``: decline (unmount) a share."""
+    who, shares, items = _context(request)
+    check = _require_jail(request, items.spaces, who)
+
+    def work() -> None:
+        check()
+        share = _jail_share(shares, who, request.path_params["item_id"])
+        for each in _received_of(shares, who, share.space, share.node):
+            shares.answer(who, each.id, "declined")
+
+    await run_in_threadpool(work)
+    return Response(status_code=204)

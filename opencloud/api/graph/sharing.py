@@ -1,0 +1,338 @@
+"""LibreGraph shares of files and folders
+(``/graph/v1beta1/drives/{driveId}/items/{itemId}/…``, reference §2.6).
+
+``itemId`` is a resource id ``storage$space!node`` in the drive ``driveId``;
+an item id that is the drive's root goes to the space members
+(``permissions.py``), as OpenCloud's web client expects.
+
+- ``POST …/invite`` ``{"recipients": [{"objectId", "@libre.graph.recipient.type":
+  "user"|"group"}], "roles": [<item role id>], "expirationDateTime"?}`` →
+  200 ``{"value": [permission…]}``: one share per recipient.
+- ``GET …/permissions`` → ``{"value": [permission…],
+  "@libre.graph.permissions.roles.allowedValues": [role…],
+  "@libre.graph.permissions.actions.allowedValues": […]}``.
+- ``PATCH …/permissions/{shareId}`` ``{"roles"?, "expirationDateTime"?: …|null}``
+  → 200 with the permission; ``DELETE …/permissions/{shareId}`` → 204.
+
+A permission is a share: ``id`` is the share id (``storage:space:uuid``),
+``roles`` its role's GUID, ``grantedToV2`` the recipient, ``invitation`` who
+shared it. Only who may share in the space (a personal space's owner, a
+project's Managers) shares, changes and removes shares (``SharesService``);
+whoever can read the item lists them. An item the caller cannot see is 404;
+one they see but may not share is 403; bad input is 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencloud.api.graph import permissions as space_members
+from opencloud.api.graph.common import read_json
+from opencloud.api.graph.drives import Identity, member_names, parse_drive_id, rfc3339
+from opencloud.api.graph.members import (
+    ACTIONS,
+    GrantedTo,
+    Names,
+    PermissionGroup,
+    PermissionUser,
+    RoleDefinition,
+    format_expiry,
+    parse_expiry,
+    role_definition,
+)
+from opencloud.api.graph.permissions import MAX_RECIPIENTS, Invite, PermissionPatch, Recipient
+from opencloud.api.http import context
+from opencloud.api.http.responses import json_response
+from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from opencloud.core.ids import NodeId, SpaceId, parse_resource_id
+from opencloud.services.auth.service import AuthService
+from opencloud.services.auth.types import Principal
+from opencloud.services.files.service import FilesService
+from opencloud.services.shares.service import SharesService
+from opencloud.services.shares.types import GranteeKind, Share
+from opencloud.services.spaces.rights import Rights
+from opencloud.services.spaces.roles import ROLES, AppliesTo, Role, role
+from opencloud.services.spaces.service import SpacesService
+from opencloud.storage.types import NodeInfo
+
+# ---------------------------------------------------------------- JSON
+
+
+class InvitedBy(msgspec.Struct, frozen=True, kw_only=True):
+    user: Identity
+
+
+class Invitation(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    invited_by: InvitedBy
+
+
+class SharePermission(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: str
+    roles: list[str]
+    granted_to_v2: GrantedTo
+    expiration_date_time: str | msgspec.UnsetType = msgspec.UNSET
+    created_date_time: str
+    invitation: Invitation
+
+
+class SharePermissionList(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={
+        "value": "value",
+        "allowed_roles": "@libre.graph.permissions.roles.allowedValues",
+        "allowed_actions": "@libre.graph.permissions.actions.allowedValues",
+    },
+):
+    value: list[SharePermission] | msgspec.UnsetType
+    allowed_roles: list[RoleDefinition]
+    allowed_actions: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class SharePermissionValues(msgspec.Struct, frozen=True, kw_only=True):
+    value: list[SharePermission]
+
+
+def share_permission(share: Share, names: Names) -> SharePermission:
+    """A share as a LibreGraph permission."""
+    name = names(share.grantee_kind, share.grantee)
+    return SharePermission(
+        id=share.id,
+        roles=[share.role],
+        granted_to_v2=GrantedTo(user=PermissionUser(id=share.grantee, display_name=name))
+        if share.grantee_kind == "u"
+        else GrantedTo(group=PermissionGroup(id=share.grantee, display_name=name)),
+        expiration_date_time=format_expiry(share.expires) if share.expires else msgspec.UNSET,
+        created_date_time=rfc3339(share.created),
+        invitation=Invitation(
+            invited_by=InvitedBy(
+                user=Identity(id=share.creator, display_name=names("u", share.creator))
+            )
+        ),
+    )
+
+
+def share_permissions(shares: Iterable[Share], names: Names) -> list[SharePermission]:
+    """Oldest first, as they were given."""
+    return [share_permission(s, names) for s in sorted(shares, key=lambda s: (s.created, s.id))]
+
+
+def item_kind(node: NodeInfo) -> AppliesTo:
+    return "file" if node.kind == "file" else "folder"
+
+
+def allowed_item_roles(kind: AppliesTo, rights: Rights, *, all_roles: bool) -> list[RoleDefinition]:
+    """The item roles offered for an item of ``kind`` (file: Viewer,
+    FileEditor; folder: Viewer, Uploader, Editor): all of them to who may
+    share, else those not beyond the caller's own rights. Least powerful first."""
+    fields = Rights.__struct_fields__
+    found = [
+        role_definition(r, permissions=False)
+        for r in ROLES.values()
+        if kind in r.applies_to
+        and (all_roles or all(getattr(rights, f) or not getattr(r.rights, f) for f in fields))
+    ]
+    return sorted(found, key=lambda d: d.weight)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _item_ids(request: Request, storage_id: str) -> tuple[SpaceId, NodeId]:
+    """The drive's space and the item's node; malformed ids are 400, an item
+    of another drive (or storage) is 404."""
+    space = parse_drive_id(request.path_params["drive_id"], storage_id)
+    item = request.path_params["item_id"]
+    storage, item_space, node = parse_resource_id(item)
+    if storage != storage_id or item_space != space:
+        raise NotFound(f"no item {item[:120]!r} in this drive")
+    return space, node
+
+
+def _visible(
+    files: FilesService, spaces: SpacesService, who: Principal, space: SpaceId, node: NodeId
+) -> tuple[NodeInfo, Rights]:
+    """The item and the caller's rights in its space; NotFound unless they
+    may read there (the same answer as for an item that does not exist)."""
+    rights = spaces.rights(who, space)
+    if not rights.read:
+        raise NotFound("no such item")
+    return files.stat_id(space, node), rights
+
+
+def _require_share(rights: Rights) -> None:
+    if not rights.share:
+        raise PermissionDenied("you may not share this item")
+
+
+def _item_role(roles: list[str] | None, actions: list[str] | None, kind: AppliesTo) -> Role:
+    """The one item role a request names, by GUID, or by exactly the actions
+    of such a role (``@libre.graph.permissions.actions``)."""
+    if roles:
+        if len(roles) != 1:
+            raise InvalidInput("roles must name exactly one role")
+        return role(roles[0], for_=kind)
+    if actions:
+        wanted = set(actions)
+        for candidate in ROLES.values():
+            if kind not in candidate.applies_to:
+                continue
+            shown = role_definition(candidate).role_permissions
+            if (
+                isinstance(shown, list)
+                and shown
+                and set(shown[0].allowed_resource_actions) == wanted
+            ):
+                return candidate
+        raise InvalidInput("these @libre.graph.permissions.actions match no role: name a role")
+    raise InvalidInput("roles must name one role")
+
+
+def _resolve(auth: AuthService, who: Principal, recipient: Recipient) -> tuple[GranteeKind, str]:
+    """(kind, id) of a recipient; InvalidInput for an unknown one or oneself."""
+    key = recipient.object_id.strip()
+    if not key:
+        raise InvalidInput("a recipient needs an objectId")
+    try:
+        if recipient.recipient_type == "user":
+            user = auth.get_user(key)
+            if user.id == who.id:
+                raise InvalidInput("you cannot share with yourself")
+            return "u", user.id
+        if recipient.recipient_type == "group":
+            return "g", auth.get_group(key).id
+    except NotFound as exc:
+        # OpenCloud answers an unknown recipient with invalidRequest "itemNotFound: …"
+        raise InvalidInput(f"itemNotFound: {exc.message}") from exc
+    raise InvalidInput(
+        f"unknown @libre.graph.recipient.type {recipient.recipient_type[:40]!r} (user or group)"
+    )
+
+
+def _share_of(shares: SharesService, space: SpaceId, node: NodeId, permission: str) -> Share:
+    for share in shares.of_node(space, node):
+        if share.id == permission:
+            return share
+    raise NotFound(f"no permission {permission[:120]!r} on this item")
+
+
+def _is_root(space: SpaceId, node: NodeId) -> bool:
+    return str(node) == str(space)  # a space's root node has the space's id
+
+
+# ---------------------------------------------------------------- handlers
+
+
+async def invite(request: Request) -> Response:
+    who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
+    space, node = _item_ids(request, spaces.storage_id)
+    if _is_root(space, node):
+        return await space_members.invite(request)
+    shares, auth = context.shares(request), context.auth(request)
+    body = await read_json(request, Invite)
+    names = member_names(request)
+
+    def work() -> SharePermissionValues:
+        info, rights = _visible(files, spaces, who, space, node)
+        _require_share(rights)
+        given = _item_role(body.roles, body.actions, item_kind(info))
+        if not body.recipients:
+            raise InvalidInput("recipients must name at least one user or group")
+        if len(body.recipients) > MAX_RECIPIENTS:
+            raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients at a time")
+        expires = (
+            parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
+            if body.expiration_date_time
+            else 0
+        )
+        existing = {(s.grantee_kind, s.grantee) for s in shares.of_node(space, node)}
+        targets: list[tuple[GranteeKind, str]] = []
+        for recipient in body.recipients:
+            target = _resolve(auth, who, recipient)
+            if target in existing:
+                raise AlreadyExists(
+                    f"this item is already shared with {names(*target)}: change the share instead"
+                )
+            if target not in targets:
+                targets.append(target)
+        created = [
+            shares.create(
+                who, space, node, grantee_kind=kind, grantee=grantee, given=given, expires=expires
+            )
+            for kind, grantee in targets
+        ]
+        return SharePermissionValues(value=[share_permission(s, names) for s in created])
+
+    return json_response(await run_in_threadpool(work))
+
+
+async def list_permissions(request: Request) -> Response:
+    who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
+    space, node = _item_ids(request, spaces.storage_id)
+    if _is_root(space, node):
+        return await space_members.list_permissions(request)
+    shares = context.shares(request)
+    select = {s.strip() for s in request.query_params.get("$select", "").split(",") if s.strip()}
+    only_roles = select == {"@libre.graph.permissions.roles.allowedValues"}
+    names = member_names(request)
+
+    def work() -> SharePermissionList:
+        info, rights = _visible(files, spaces, who, space, node)
+        allowed = allowed_item_roles(item_kind(info), rights, all_roles=rights.share)
+        if only_roles:
+            return SharePermissionList(value=msgspec.UNSET, allowed_roles=allowed)
+        return SharePermissionList(
+            value=share_permissions(shares.of_node(space, node), names),
+            allowed_roles=allowed,
+            allowed_actions=list(ACTIONS) if rights.share else [],
+        )
+
+    return json_response(await run_in_threadpool(work))
+
+
+async def update_permission(request: Request) -> Response:
+    who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
+    space, node = _item_ids(request, spaces.storage_id)
+    if _is_root(space, node):
+        return await space_members.update_permission(request)
+    shares = context.shares(request)
+    body = await read_json(request, PermissionPatch)
+    names = member_names(request)
+
+    def work() -> SharePermission:
+        info, rights = _visible(files, spaces, who, space, node)
+        _require_share(rights)
+        share = _share_of(shares, space, node, request.path_params["permission_id"])
+        given = _item_role(body.roles, None, item_kind(info)) if body.roles is not None else None
+        expires: int | None = None
+        if body.expiration_date_time is None:
+            expires = 0
+        elif isinstance(body.expiration_date_time, str):
+            expires = parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
+        return share_permission(shares.update(who, share.id, given=given, expires=expires), names)
+
+    return json_response(await run_in_threadpool(work))
+
+
+async def delete_permission(request: Request) -> Response:
+    who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
+    space, node = _item_ids(request, spaces.storage_id)
+    if _is_root(space, node):
+        return await space_members.delete_permission(request)
+    shares = context.shares(request)
+
+    def work() -> None:
+        _, rights = _visible(files, spaces, who, space, node)
+        _require_share(rights)
+        share = _share_of(shares, space, node, request.path_params["permission_id"])
+        shares.delete(who, share.id)
+
+    await run_in_threadpool(work)
+    return Response(status_code=204)
