@@ -10,14 +10,11 @@ item's etag, size and name are always the storage's current ones.
 
 from __future__ import annotations
 
-import hashlib
-
 import msgspec
 
-from opencloud.core.errors import NotFound
 from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.auth.types import Principal
-from opencloud.services.shares.service import SharesService
+from opencloud.services.shares.service import SharesService, jail_etag
 from opencloud.services.shares.types import SHARE_JAIL, Share
 from opencloud.storage.types import NodeInfo
 
@@ -32,46 +29,16 @@ class Mount(msgspec.Struct, frozen=True):
 
 
 def mounts(shares: SharesService, user: Principal) -> list[Mount]:
-    """``user``'s accepted shares whose item still exists, sorted by name."""
-    received = [
-        s
-        for s in shares.shared_with(user, include_declined=False)
-        if s.creator != user.id and shares.state(user, s) == "accepted"
-    ]
-    taken: set[str] = set()
-    found: list[Mount] = []
-    for share in sorted(received, key=lambda s: (s.created, s.id)):
-        try:
-            node = shares.node(share)
-        except NotFound:
-            continue  # the item is gone (purged): nothing to mount
-        name = _unique(shares.mount_name(user, share, node), node.kind, taken)
-        taken.add(name)
-        found.append(Mount(share, node, name))
-    return sorted(found, key=lambda m: m.name)
-
-
-def _unique(name: str, kind: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if kind != "file" or not dot or not stem:
-        stem, dot, extension = name, "", ""
-    number = 2
-    while True:
-        candidate = f"{stem} ({number}){dot}{extension}"
-        if candidate not in taken:
-            return candidate
-        number += 1
+    """``user``'s accepted shares whose item still exists, sorted by name;
+    the names and their order are the shares service's (Graph shows the same)."""
+    return [Mount(share, node, name) for share, node, name in shares.mounts(user)]
 
 
 def jail_root(found: list[Mount]) -> NodeInfo:
     """The Shares space's root as a folder: its etag changes whenever a mount
     comes, goes, is renamed or changes inside (etag propagation to the
     recipient's side), its size and mtime are those of its mounts."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for mount in found:
-        digest.update(f"{mount.share.id}\0{mount.name}\0{mount.node.etag}\0".encode())
+    etag = jail_etag([(m.share, m.node, m.name) for m in found])
     return NodeInfo(
         id=NodeId(SHARE_JAIL),
         parent_id="",
@@ -81,5 +48,5 @@ def jail_root(found: list[Mount]) -> NodeInfo:
         kind="dir",
         size=sum(m.node.size for m in found),
         mtime_ns=max((m.node.mtime_ns for m in found), default=0),
-        etag=f'"{digest.hexdigest()}"',
+        etag=etag,
     )

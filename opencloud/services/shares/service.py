@@ -248,10 +248,7 @@ class SharesService:
         """Etag and mtime (ns) of ``user``'s Shares space root: the etag
         changes whenever a mount comes, goes, is renamed or changes inside."""
         found = self.mounts(user)
-        digest = hashlib.sha1(usedforsecurity=False)
-        for share, node, name in found:
-            digest.update(f"{share.id}\0{name}\0{node.etag}\0".encode())
-        return f'"{digest.hexdigest()}"', max((n.mtime_ns for _, n, _ in found), default=0)
+        return jail_etag(found), max((n.mtime_ns for _, n, _ in found), default=0)
 
     # ------------------------------------------------------------ internals
     def _may_share(self, actor: Principal, space: SpaceId) -> None:
@@ -326,6 +323,15 @@ class SharesService:
     def all(self) -> Iterator[Share]:
         self._load()
         return iter(list(self._shares.values()))
+
+
+def jail_etag(found: list[tuple[Share, NodeInfo, str]]) -> str:
+    """The Shares space root's etag for these mounts: it changes whenever a
+    mount comes, goes, is renamed or changes inside."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for share, node, name in found:
+        digest.update(f"{share.id}\0{name}\0{node.etag}\0".encode())
+    return f'"{digest.hexdigest()}"'
 
 
 def _receives(user: Principal, share: Share) -> bool:
