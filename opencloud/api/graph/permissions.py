@@ -47,6 +47,7 @@ from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, Permiss
 from opencloud.core.ids import SpaceId
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
+from opencloud.services.shares.types import GranteeKind
 from opencloud.services.spaces.roles import ROLES, Role, role
 from opencloud.services.spaces.service import Grant, SpacesService
 
@@ -135,8 +136,11 @@ def _member(spaces: SpacesService, space: SpaceId, permission: str) -> Grant:
     raise NotFound(f"no permission {permission[:80]!r} on this space")
 
 
-def _resolve(auth: AuthService, who: Principal, recipient: Recipient) -> tuple[str, str]:
-    """(kind, id) of a recipient; InvalidInput for an unknown one or oneself."""
+def resolve_recipient(
+    auth: AuthService, who: Principal, recipient: Recipient
+) -> tuple[GranteeKind, str]:
+    """(kind, id) of an invitation's recipient (space members and item shares
+    alike); InvalidInput for an unknown one or oneself."""
     key = recipient.object_id.strip()
     if not key:
         raise InvalidInput("a recipient needs an objectId")
@@ -144,7 +148,7 @@ def _resolve(auth: AuthService, who: Principal, recipient: Recipient) -> tuple[s
         if recipient.recipient_type == "user":
             user = auth.get_user(key)
             if user.id == who.id:
-                raise InvalidInput("you cannot invite yourself")
+                raise InvalidInput("you cannot invite or share with yourself")
             return "u", user.id
         if recipient.recipient_type == "group":
             return "g", auth.get_group(key).id
@@ -178,7 +182,7 @@ async def invite(request: Request) -> Response:
         members = {(g.kind, g.id) for g in spaces.members(space)}
         targets: list[tuple[str, str]] = []
         for recipient in body.recipients:
-            target = _resolve(auth, who, recipient)
+            target = resolve_recipient(auth, who, recipient)
             if target in members:
                 raise AlreadyExists(
                     f"{names(*target)} is already a member of this space: change their role instead"

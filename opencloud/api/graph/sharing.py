@@ -46,12 +46,16 @@ from opencloud.api.graph.members import (
     parse_expiry,
     role_definition,
 )
-from opencloud.api.graph.permissions import MAX_RECIPIENTS, Invite, PermissionPatch, Recipient
+from opencloud.api.graph.permissions import (
+    MAX_RECIPIENTS,
+    Invite,
+    PermissionPatch,
+    resolve_recipient,
+)
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from opencloud.core.ids import NodeId, SpaceId, parse_resource_id
-from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
@@ -195,27 +199,6 @@ def _item_role(roles: list[str] | None, actions: list[str] | None, kind: Applies
     raise InvalidInput("roles must name one role")
 
 
-def _resolve(auth: AuthService, who: Principal, recipient: Recipient) -> tuple[GranteeKind, str]:
-    """(kind, id) of a recipient; InvalidInput for an unknown one or oneself."""
-    key = recipient.object_id.strip()
-    if not key:
-        raise InvalidInput("a recipient needs an objectId")
-    try:
-        if recipient.recipient_type == "user":
-            user = auth.get_user(key)
-            if user.id == who.id:
-                raise InvalidInput("you cannot share with yourself")
-            return "u", user.id
-        if recipient.recipient_type == "group":
-            return "g", auth.get_group(key).id
-    except NotFound as exc:
-        # OpenCloud answers an unknown recipient with invalidRequest "itemNotFound: …"
-        raise InvalidInput(f"itemNotFound: {exc.message}") from exc
-    raise InvalidInput(
-        f"unknown @libre.graph.recipient.type {recipient.recipient_type[:40]!r} (user or group)"
-    )
-
-
 def _share_of(shares: SharesService, space: SpaceId, node: NodeId, permission: str) -> Share:
     for share in shares.of_node(space, node):
         if share.id == permission:
@@ -255,7 +238,7 @@ async def invite(request: Request) -> Response:
         existing = {(s.grantee_kind, s.grantee) for s in shares.of_node(space, node)}
         targets: list[tuple[GranteeKind, str]] = []
         for recipient in body.recipients:
-            target = _resolve(auth, who, recipient)
+            target = resolve_recipient(auth, who, recipient)
             if target in existing:
                 raise AlreadyExists(
                     f"this item is already shared with {names(*target)}: change the share instead"
