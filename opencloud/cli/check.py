@@ -1,6 +1,7 @@
 """``opencloud check [--repair]``: verify (and repair) the storage against its metadata.
 
-The driver does the work if it can (``Checkable``); this command prints what it
+The driver does the work if it can (``Checkable``); then the shares are
+checked against the tree (``services/shares/reconcile.py``). This command prints what it
 finds and turns the result into an exit code for scripts and cron: 1 when an
 error-severity problem is left unrepaired, else 0. A driver refuses ``--repair``
 while a server holds the tree (it raises Locked or StorageUnavailable); that
@@ -9,12 +10,14 @@ message is printed as is and the exit code is 1.
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import click
 
 from opencloud.app.wiring import load_storage
 from opencloud.config.load import load_settings
+from opencloud.services.shares.reconcile import check_shares
 from opencloud.storage.protocol import Checkable
 
 
@@ -29,7 +32,11 @@ def check(repair: bool) -> None:
             click.echo(f"the {settings.storage.driver} driver cannot check its storage")
             return
         errors = warnings = repaired = 0
-        for finding in driver.check(repair=repair):
+        findings = itertools.chain(
+            driver.check(repair=repair),
+            check_shares(driver, repair=repair),  # after the tree: it reads node ids
+        )
+        for finding in findings:
             mark = " [repaired]" if finding.repaired else ""
             click.echo(f"{finding.path}: {finding.code}: {finding.message}{mark}")
             if finding.repaired:
