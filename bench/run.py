@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from bench import fixture, report, scenarios
+from bench import fixture, report, scenarios, sharing
 from bench.machine import describe
 from bench.results import Config, Results
 from bench.spawn import REPO, describe_pinning
@@ -45,8 +45,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument(
         "--only",
-        choices=["driver", "webdav"],
-        help="run only the driver benchmark or only the WebDAV one (side by side with peers)",
+        choices=["driver", "webdav", "sharing"],
+        help="run only the driver benchmark, the WebDAV one (side by side with peers) or "
+        "the sharing one",
     )
     return parser.parse_args(argv)
 
@@ -55,15 +56,18 @@ def main(argv: list[str]) -> int:
     args = _arguments(argv)
     old = DOCS.read_text() if DOCS.exists() else ""
     text = old
-    if args.only != "webdav":
+    if args.only in (None, "driver"):
         code = _driver(args)
         if isinstance(code, int):
             return code
-        # keep the WebDAV section of the page the driver report replaces
+        # keep the sections of the page the driver report replaces
         text = webdav_report.splice(code, webdav_report.extract(old))
-    if args.only != "driver":
+        text = sharing.splice(text, sharing.extract(old)) if sharing.extract(old) else text
+    if args.only in (None, "webdav"):
         _results, section = webdav_run.run(tmp=args.tmp, repo=REPO, results_dir=RESULTS)
         text = webdav_report.splice(text, section)
+    if args.only in (None, "sharing"):
+        text = sharing.splice(text, sharing.run())
     if args.no_docs:
         print(text)
     else:
