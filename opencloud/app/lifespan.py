@@ -60,6 +60,7 @@ def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Li
                     files=services.files,
                     spaces=services.spaces,
                     shares=services.shares,
+                    links=services.links,
                     locks=services.locks,
                     auth=services.auth,
                     uploads=services.uploads,

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 from opencloud.api.auth import tokens
 from opencloud.api.graph import drives as graph_drives
 from opencloud.api.graph import groups as graph_groups
+from opencloud.api.graph import links as graph_links
 from opencloud.api.graph import me as graph_me
 from opencloud.api.graph import permissions as graph_permissions
 from opencloud.api.graph import shared as graph_shared
@@ -84,6 +85,17 @@ def routes() -> list[BaseRoute]:
             graph_permissions.delete_permission,
             methods=["DELETE"],
         ),
+        # LibreGraph public links on a space root (items: ``_graph_sharing``)
+        Route(
+            "/graph/v1beta1/drives/{drive_id}/root/createLink",
+            graph_links.create_link,
+            methods=["POST"],
+        ),
+        Route(
+            "/graph/v1beta1/drives/{drive_id}/root/permissions/{permission_id}/setPassword",
+            graph_links.set_password,
+            methods=["POST"],
+        ),
         Route(
             "/graph/v1beta1/roleManagement/permissions/roleDefinitions",
             graph_permissions.list_role_definitions,
@@ -145,6 +157,8 @@ def _graph_sharing(base: str) -> list[BaseRoute]:
     permission = f"{item}/permissions/{{permission_id}}"
     return [
         Route(f"{item}/invite", graph_sharing.invite, methods=["POST"]),
+        Route(f"{item}/createLink", graph_links.create_link, methods=["POST"]),
+        Route(f"{permission}/setPassword", graph_links.set_password, methods=["POST"]),
         Route(f"{item}/permissions", graph_sharing.list_permissions, methods=["GET"]),
         Route(permission, graph_sharing.update_permission, methods=["PATCH"]),
         Route(permission, graph_sharing.delete_permission, methods=["DELETE"]),

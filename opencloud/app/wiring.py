@@ -20,6 +20,7 @@ from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
 from opencloud.services.files.watcher import WatchWorker
+from opencloud.services.shares.links import LinksService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import HasTrash, HasVersions, StorageDriver, Watchable
@@ -33,6 +34,7 @@ class Services:
     files: FilesService
     spaces: SpacesService
     shares: SharesService
+    links: LinksService
     locks: LockTable
     auth: AuthService
     uploads: Uploads
@@ -74,6 +76,7 @@ def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> 
         files=files,
         spaces=spaces,
         shares=SharesService(driver, spaces, auth, storage_id),
+        links=LinksService(driver, spaces),
         locks=LockTable(driver),
         auth=auth,
         uploads=Uploads(

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from opencloud.api.graph import links as public_links
 from opencloud.api.graph.common import read_json
 from opencloud.api.graph.drives import member_names, parse_drive_id, visible_space
 from opencloud.api.graph.members import (
@@ -95,7 +96,7 @@ class PermissionList(
         "allowed_actions": "@libre.graph.permissions.actions.allowedValues",
     },
 ):
-    value: list[Permission] | msgspec.UnsetType
+    value: list[Permission | public_links.LinkPermission] | msgspec.UnsetType
     allowed_roles: list[RoleDefinition]
     allowed_actions: list[str] | msgspec.UnsetType = msgspec.UNSET
 
@@ -214,8 +215,9 @@ async def list_permissions(request: Request) -> Response:
         if only_roles:
             return PermissionList(value=msgspec.UNSET, allowed_roles=allowed)
         grants = spaces.members(space) if project else []
+        shown = public_links.listed_links(request, space, space, may_share=rights.share)
         return PermissionList(
-            value=[permission_json(g, names) for g in grants],
+            value=[*(permission_json(g, names) for g in grants), *shown],
             allowed_roles=allowed,
             allowed_actions=list(ACTIONS) if manages else [],
         )
@@ -224,6 +226,8 @@ async def list_permissions(request: Request) -> Response:
 
 
 async def update_permission(request: Request) -> Response:
+    if public_links.is_link_id(request.path_params["permission_id"]):
+        return await public_links.update_link(request)
     who, spaces = context.principal(request), context.spaces(request)
     space = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
     body = await read_json(request, PermissionPatch)
@@ -248,6 +252,8 @@ async def update_permission(request: Request) -> Response:
 
 
 async def delete_permission(request: Request) -> Response:
+    if public_links.is_link_id(request.path_params["permission_id"]):
+        return await public_links.delete_link(request)
     who, spaces = context.principal(request), context.spaces(request)
     space = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
 

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from opencloud.api.graph import links as public_links
 from opencloud.api.graph import permissions as space_members
 from opencloud.api.graph.common import read_json
 from opencloud.api.graph.drives import Identity, member_names, parse_drive_id, rfc3339
@@ -95,7 +96,7 @@ class SharePermissionList(
         "allowed_actions": "@libre.graph.permissions.actions.allowedValues",
     },
 ):
-    value: list[SharePermission] | msgspec.UnsetType
+    value: list[SharePermission | public_links.LinkPermission] | msgspec.UnsetType
     allowed_roles: list[RoleDefinition]
     allowed_actions: list[str] | msgspec.UnsetType = msgspec.UNSET
 
@@ -271,8 +272,9 @@ async def list_permissions(request: Request) -> Response:
         allowed = allowed_item_roles(item_kind(info), rights, all_roles=rights.share)
         if only_roles:
             return SharePermissionList(value=msgspec.UNSET, allowed_roles=allowed)
+        shown = public_links.listed_links(request, space, node, may_share=rights.share)
         return SharePermissionList(
-            value=share_permissions(shares.of_node(space, node), names),
+            value=[*share_permissions(shares.of_node(space, node), names), *shown],
             allowed_roles=allowed,
             allowed_actions=list(ACTIONS) if rights.share else [],
         )
@@ -285,6 +287,8 @@ async def update_permission(request: Request) -> Response:
     space, node = _item_ids(request, spaces.storage_id)
     if _is_root(space, node):
         return await space_members.update_permission(request)
+    if public_links.is_link_id(request.path_params["permission_id"]):
+        return await public_links.update_link(request)
     shares = context.shares(request)
     body = await read_json(request, PermissionPatch)
     names = member_names(request)
@@ -309,6 +313,8 @@ async def delete_permission(request: Request) -> Response:
     space, node = _item_ids(request, spaces.storage_id)
     if _is_root(space, node):
         return await space_members.delete_permission(request)
+    if public_links.is_link_id(request.path_params["permission_id"]):
+        return await public_links.delete_link(request)
     shares = context.shares(request)
 
     def work() -> None:

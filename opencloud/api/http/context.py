@@ -20,6 +20,7 @@ from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
+from opencloud.services.shares.links import LinksService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.service import SpacesService
 
@@ -34,6 +35,8 @@ class AppState(TypedDict):
     locks: LockTable
     #: shares of files and folders (``services/shares``)
     shares: NotRequired[SharesService]
+    #: public links (``services/shares/links.py``)
+    links: NotRequired[LinksService]
     #: users, groups, credentials (not required: tests may build a state without it)
     auth: NotRequired[AuthService]
     health: HealthSource
@@ -51,6 +54,10 @@ def files(request: Request) -> FilesService:
 
 def shares(request: Request) -> SharesService:
     return _get(request, "shares", SharesService)
+
+
+def links(request: Request) -> LinksService:
+    return _get(request, "links", LinksService)
 
 
 def locks(request: Request) -> LockTable:

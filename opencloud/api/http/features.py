@@ -53,10 +53,11 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     #: space, over WebDAV (``/dav/spaces/{jail}``) and Graph (the virtual
     #: Shares drive, ``sharedWithMe``, accept, decline, hide).
     sharing: bool = True
+    #: public links (Graph ``createLink``, OCS ``shareType=3``,
+    #: ``/dav/public-files/{token}``): ``files_sharing.public``.
+    public_links: bool = True
 
     # ---- not there yet
-    #: public links (``/s/<token>``, ``/dav/public-files``).
-    public_links: bool = False
     #: server-sent events (``/ocs/v2.php/apps/notifications/api/v1/notifications/sse``).
     sse: bool = False
     #: search (``REPORT search-files``, KQL).

@@ -15,6 +15,10 @@ share, roles, expiry, recipients); this module only translates:
 - ``GET /shares/{id}`` (a list of one), ``PUT /shares/{id}`` (``permissions``,
   ``role``, ``expireDate``; ``""`` clears it), ``DELETE /shares/{id}``.
 - ``POST /shares/pending/{id}`` accepts, ``DELETE`` declines (as a recipient).
+- Public links: ``shareType`` 3 with ``password``, ``expireDate``, ``name``
+  and the link type from ``permissions`` or ``publicUpload``
+  (``link_type_for``); answers add ``token`` and ``url``. A link's ``{id}``
+  is its 15-letter id (``LinksService`` decides the rules).
 
 Permission bits (1 read, 2 update, 4 create, 8 delete, 16 share) become the
 smallest role that covers them (reva's ``RoleFromOCSPermissions``): 1 Viewer;
@@ -59,6 +63,7 @@ from opencloud.core.paths import normalize_path
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.shares.links import ID_LENGTH, Link
 from opencloud.services.shares.service import SharesService
 from opencloud.services.shares.types import Share, ShareState
 from opencloud.services.spaces.roles import (
@@ -127,6 +132,8 @@ class ShareData(msgspec.Struct, frozen=True, kw_only=True):
     share_with_additional_info: str
     mail_send: int = 0
     name: str = ""
+    #: public links: ``{OC_URL}/s/{token}``
+    url: str | msgspec.UnsetType = msgspec.UNSET
     hidden: bool = False
 
 
@@ -446,6 +453,8 @@ class _Ctx:
         self.auth = context.auth(request)
         self.files = context.files(request)
         self.storage_id = self.spaces.storage_id
+        self.links = context.links(request)
+        self.base = _public_url(request)
 
     def data(self, share: Share, *, received: bool = False) -> ShareData:
         node = self.shares.node(share)
@@ -480,15 +489,163 @@ def _share_type(params: dict[str, str]) -> int:
         kind = int(raw)
     except ValueError:
         raise InvalidInput(f"shareType must be a number, not {raw[:20]!r}") from None
-    if kind == 3:
-        raise NotSupported("public links are not supported yet")
     if kind == 6:
         raise NotSupported("federated sharing is not enabled")
     if kind in (7, 8):
         raise NotSupported("space members are managed through Graph (root/invite)")
-    if kind not in (0, 1):
+    if kind not in (0, 1, LINK):
         raise InvalidInput(f"unknown shareType {kind}")
     return kind
+
+
+# ---------------------------------------------------------------- public links
+
+LINK = 3
+#: OCS bits of each link type (``publicUpload`` means ``upload``)
+LINK_BITS = {
+    "internal": 0,
+    "view": READ,
+    "upload": READ | CREATE,
+    "createOnly": CREATE,
+    "edit": READ | UPDATE | CREATE | DELETE,
+}
+
+
+def is_link_key(key: str) -> bool:
+    return len(key) == ID_LENGTH and key.isascii() and key.isalpha()
+
+
+def link_type_for(params: dict[str, str], kind: str, *, default: str | None) -> str | None:
+    """The link type ``permissions`` (bits) or ``publicUpload`` ask for:
+    0 internal, 1 view, 4 create only (file drop), 5 upload, anything with
+    update or delete edit; ``publicUpload=true`` upload."""
+    raw = params.get("permissions")
+    if raw is not None and raw.strip():
+        try:
+            bits = int(raw.strip())
+        except ValueError:
+            raise InvalidInput(f"permissions must be a number, not {raw[:40]!r}") from None
+        if not 0 <= bits <= ALL:
+            raise InvalidInput("permissions must be between 0 and 31")
+        bits &= ~SHARE
+        if bits == 0:
+            return "internal"
+        if bits & (UPDATE | DELETE):
+            return "edit"
+        if bits == CREATE:
+            return "createOnly"
+        if bits & CREATE:
+            return "upload"
+        return "view"
+    if "publicUpload" in params:
+        return "upload" if truthy(params["publicUpload"]) else "view"
+    return default
+
+
+def link_data(link: Link, node: NodeInfo, names: _Names, storage_id: str, base: str) -> ShareData:
+    creator = names.user(link.creator)
+    space_id = format_space_id(storage_id, link.space)
+    source = format_resource_id(storage_id, link.space, node.id)
+    return ShareData(
+        id=link.id,
+        share_type=LINK,
+        uid_owner=creator[0],
+        displayname_owner=creator[1],
+        additional_info_owner=creator[2],
+        permissions=LINK_BITS.get(link.type, READ),
+        stime=link.created // 1_000_000_000,
+        expiration=format_expiry(link.expires),
+        token=link.token,
+        uid_file_owner=creator[0],
+        displayname_file_owner=creator[1],
+        additional_info_file_owner=creator[2],
+        state=0,
+        path=node.path,
+        item_type="folder" if node.kind == "dir" else "file",
+        mimetype=mimetype(node),
+        space_id=space_id,
+        storage_id=space_id,
+        item_source=source,
+        file_source=source,
+        file_parent=format_resource_id(storage_id, link.space, node.parent_id)
+        if node.parent_id
+        else "",
+        file_target=posixpath.join("/", node.name),
+        share_with="***redacted***" if link.has_password else "",
+        share_with_displayname="***redacted***" if link.has_password else "",
+        share_with_additional_info="",
+        name=link.display_name,
+        url=f"{base}/s/{link.token}",
+    )
+
+
+def _public_url(request: Request) -> str:
+    try:
+        return context.public_url(request)
+    except RuntimeError:
+        return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _link_datas(ctx: _Ctx, found: list[Link]) -> list[ShareData]:
+    out = []
+    for link in found:
+        try:
+            node = ctx.links.node(link)
+        except NotFound:
+            continue  # the item is gone
+        out.append(link_data(link, node, _Names(ctx.auth), ctx.storage_id, ctx.base))
+    return out
+
+
+def _visible_link(ctx: _Ctx, key: str) -> Link:
+    """A link its caller may manage (who may share in its space)."""
+    try:
+        link = ctx.links.get(key)
+    except NotFound:
+        raise NotFound(f"no share {key[:80]!r}") from None
+    if link.creator != ctx.who.id and not ctx.spaces.rights(ctx.who, SpaceId(link.space)).share:
+        raise NotFound(f"no share {key[:80]!r}")
+    return link
+
+
+def _create_link(ctx: _Ctx, params: dict[str, str]) -> ShareData:
+    node = resolve_item(ctx.spaces, ctx.files, ctx.who, params)
+    kind = "file" if node.kind == "file" else "folder"
+    link_type = link_type_for(params, kind, default="view")
+    assert link_type is not None
+    link = ctx.links.create(
+        ctx.who,
+        node.space,
+        node.id,
+        link_type=link_type,
+        password=params.get("password", ""),
+        expires=parse_expiry(params.get("expireDate", "")),
+        display_name=params.get("name", "").strip(),
+        quick_link=truthy(params.get("quicklink")),
+    )
+    return _link_datas(ctx, [link])[0]
+
+
+def _update_link(ctx: _Ctx, key: str, params: dict[str, str]) -> ShareData:
+    link = _visible_link(ctx, key)
+    kind = "file" if ctx.links.node(link).kind == "file" else "folder"
+    link_type = link_type_for(params, kind, default=None)
+    expires = parse_expiry(params["expireDate"]) if "expireDate" in params else None
+    name = params.get("name")
+    password = params.get("password")
+    if link_type is None and expires is None and name is None and password is None:
+        raise InvalidInput("give permissions, publicUpload, password, name or expireDate")
+    if link_type is not None or expires is not None or name is not None:
+        link = ctx.links.update(
+            ctx.who,
+            link.id,
+            link_type=link_type,
+            expires=expires,
+            display_name=name.strip() if name is not None else None,
+        )
+    if password is not None:
+        link = ctx.links.set_password(ctx.who, link.id, password)
+    return _link_datas(ctx, [link])[0]
 
 
 async def create_share(request: Request) -> Response:
@@ -497,6 +654,8 @@ async def create_share(request: Request) -> Response:
 
     def work() -> ShareData:
         kind = _share_type(params)
+        if kind == LINK:
+            return _create_link(ctx, params)
         with_whom = params.get("shareWith", "").strip()
         if not with_whom:
             raise InvalidInput("shareWith is required")
@@ -539,10 +698,13 @@ async def list_shares(request: Request) -> Response:
         if truthy(params.get("shared_with_me")):
             return received(params, types)
         found = ctx.shares.shared_by(ctx.who)
+        links = ctx.links.created_by(ctx.who)
         if params.get("path", "").strip() or params.get("space_ref", "").strip():
             item = resolve_item(ctx.spaces, ctx.files, ctx.who, params)
             found = [s for s in ctx.shares.of_node(item.space, item.id) if _managed(ctx, s)]
-        out = []
+            may_share = ctx.spaces.rights(ctx.who, item.space).share
+            links = ctx.links.of_node(item.space, item.id) if may_share else []
+        out = _link_datas(ctx, links) if types is None or LINK in types else []
         for share in found:
             if types is not None and (0 if share.grantee_kind == "u" else 1) not in types:
                 continue
@@ -583,6 +745,8 @@ async def get_share(request: Request) -> Response:
     key = request.path_params["share_id"]
 
     def work() -> list[ShareData]:
+        if is_link_key(key):
+            return _link_datas(ctx, [_visible_link(ctx, key)])
         share, as_recipient = ctx.visible(key)
         return [ctx.data(share, received=as_recipient)]
 
@@ -595,6 +759,8 @@ async def update_share(request: Request) -> Response:
     key = request.path_params["share_id"]
 
     def work() -> ShareData:
+        if is_link_key(key):
+            return _update_link(ctx, key, params)
         share, as_recipient = ctx.visible(key)
         if as_recipient:
             raise PermissionDenied("only who shared an item may change its share")
@@ -614,6 +780,9 @@ async def delete_share(request: Request) -> Response:
     key = request.path_params["share_id"]
 
     def work() -> None:
+        if is_link_key(key):
+            ctx.links.delete(ctx.who, _visible_link(ctx, key).id)
+            return
         share, as_recipient = ctx.visible(key)
         if as_recipient:
             raise PermissionDenied("only who shared an item may delete its share")

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+import msgspec
 from a2wsgi import WSGIMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,7 +36,16 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_info, error_response, exception_response
-from opencloud.api.webdav import bulk, chunking, sharejail, transfer, trashbin, tus, versions
+from opencloud.api.webdav import (
+    bulk,
+    chunking,
+    public,
+    sharejail,
+    transfer,
+    trashbin,
+    tus,
+    versions,
+)
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
 from opencloud.api.webdav.multistatus import small_body
@@ -152,6 +162,8 @@ class WebDav:
     ) -> Response | transfer.RawResponse | None:
         check_raw_path(scope.get("raw_path"))
         method = scope["method"]
+        if split_dav_path(scope["path"])[0] == public.NAMESPACE:
+            return await self._public(request, scope, send)
         user = context.principal(request)
         files = context.files(request)
         if method == "OPTIONS":
@@ -205,7 +217,37 @@ class WebDav:
             url_path = url_path.rstrip("/") + "/" + user.username
         resolver = TargetResolver(context.spaces(request), files, context.shares(request))
         target = resolver.resolve(url_path, user)
+        return await self._dispatch(request, send, user, resolver, target)
+
+    async def _public(
+        self, request: Request, scope: Scope, send: Send
+    ) -> Response | transfer.RawResponse | None:
+        """``/dav/public-files/{token}/…``: the link's rights, no login."""
+        if scope["method"] == "OPTIONS":
+            return Response(status_code=200, headers=OPTIONS_HEADERS)
+        opened = await public.open_link(request)
+        if isinstance(opened, Response):
+            return opened
+        user, resolver = opened
+        target = await run_in_threadpool(resolver.resolve, scope["path"], user)
+        return await self._dispatch(request, send, user, resolver, target)
+
+    async def _dispatch(
+        self,
+        request: Request,
+        send: Send,
+        user: Principal,
+        resolver: TargetResolver,
+        target: DavTarget,
+    ) -> Response | transfer.RawResponse | None:
+        """Serve ``target`` with ``method``: every URL flavour ends here."""
+        method = request.scope["method"]
+        files = context.files(request)
         initiator = request.headers.get("initiator-id", "")[:128]
+        if target.listing is not None and method != "PROPFIND":
+            # a public link's root only lists: a file drop may still add to it
+            hidden = Rights(create=target.rights.create and not target.listing)
+            target = msgspec.structs.replace(target, rights=hidden)
         _require(target.rights, method)
         if target.jail:
             return await sharejail.handle(
@@ -313,6 +355,8 @@ class WebDav:
                 ctx.locks = locks_of
                 ctx.lock_href = lambda root: target.href(parse_canonical(root).path)
             children = list(files.list(ref)) if depth == "1" and node.kind == "dir" else []
+            if target.listing is not None:
+                node, children = _public_listing(files, target.listing, node, children)
             return node, ctx, children
 
         with_meta = "meta" in fetch
@@ -589,6 +633,21 @@ def _rewrite_if(header: str, resolver: TargetResolver, user: Principal, storage:
         return "<" + quote(canonical_url(storage, target.space, target.path)) + ">"
 
     return _TAGGED.sub(replace, header)
+
+
+def _public_listing(
+    files: FilesService, listing: str, node: NodeInfo, children: list[NodeInfo]
+) -> tuple[NodeInfo, list[NodeInfo]]:
+    """A public link's root as it may be seen: a file drop shows no entries;
+    a link to a file is a folder holding that file alone (the real folder's
+    name, size and etag stay hidden)."""
+    if not listing:
+        return node, []
+    linked = files.stat(Ref(node.space, listing))
+    shown = msgspec.structs.replace(
+        node, name="", size=linked.size, etag=linked.etag, mtime_ns=linked.mtime_ns
+    )
+    return shown, [c for c in children if c.path == listing]
 
 
 def _meta_or_none(files: FilesService, node: NodeInfo) -> dict[str, bytes] | None:

@@ -57,6 +57,9 @@ class DavTarget(msgspec.Struct, frozen=True):
     share_id: str = ""
     #: the Shares space itself (``path`` "/" or a name that is no mount)
     jail: bool = False
+    #: a public link's root that lists less than the folder holds: the path
+    #: of the one child shown (a link to a file), or "" for none (a file drop)
+    listing: str | None = None
 
     def href(self, path: str | None = None, *, collection: bool = False) -> str:
         """The percent-encoded URL path of ``path`` (default: this target);

@@ -114,7 +114,8 @@ def test_todays_answers(client: TestClient) -> None:
     assert sharing["user"]["expire_date"] == {"enabled": True}
     assert sharing["search_min_length"] == 3
     assert sharing["resharing"] is False
-    assert sharing["public"]["enabled"] is False
+    assert sharing["public"]["enabled"] is True
+    assert sharing["public"]["password"]["enforced_for"]["read_only"] is True
     assert sharing["federation"] == {"outgoing": False, "incoming": False}
     assert cap["spaces"] == {
         "version": "1.0.0",
@@ -189,7 +190,7 @@ def test_xml_is_the_default(client: TestClient, version: str, code: str) -> None
     assert cap.findtext("files/tus_support/max_chunk_size") == "10000000"
     assert cap.findtext("dav/chunking") == "1.0"
     assert cap.findtext("files_sharing/api_enabled") == "1"
-    assert cap.findtext("files_sharing/public/enabled") == "0"
+    assert cap.findtext("files_sharing/public/enabled") == "1"
     assert root.findtext("data/version/productversion") == __version__
 
 

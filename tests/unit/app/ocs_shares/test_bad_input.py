@@ -116,10 +116,9 @@ def test_v1_answers_http_200_with_the_code(alice: User, item: str) -> None:
     assert response.json()["ocs"]["meta"]["statuscode"] == 400
 
 
-def test_public_links_are_not_supported_yet(alice: User, item: str) -> None:
-    meta = alice.fails("POST", "/shares", 501, data={"path": item, "shareType": "3"})
-    assert "public links" in meta["message"]
-    assert meta["statuscode"] == 996
+def test_a_public_link_without_password(alice: User, item: str) -> None:
+    meta = alice.fails("POST", "/shares", 400, data={"path": item, "shareType": "3"})
+    assert "password" in meta["message"]
     _nothing_shared(alice)
 
 

@@ -1,0 +1,393 @@
+"""Public links: a file or folder reachable by an unguessable token.
+
+A link is a record in the ``shares`` system space (``/links/<id>.json``), next
+to the share records: who made it, what it points at (space and node, so it
+follows the item through moves), its type, the argon2id hash of its password
+(never the password), its expiry and its display name.
+
+Link types (OpenCloud's ``linktype.go``) and what they allow:
+
+- ``internal``: nothing; a signed-in user who can reach the item anyway is
+  sent there (no password allowed);
+- ``view``: read;
+- ``upload`` (folders): read and add;
+- ``edit``: a file read and overwritten; a folder read, added to, changed,
+  deleted from;
+- ``createOnly`` (folders, a file drop): add only; nothing can be listed or read.
+
+Only who may share in the space (a personal space's owner, a project's
+Managers) creates, changes and removes links: resharing is off, as for shares.
+Passwords are required for every link but internal ones by default
+(OpenCloud's ``OC_SHARING_PUBLIC_SHARE_MUST_HAVE_PASSWORD=true``).
+
+Wrong link passwords are throttled per token and per client address: after
+``attempts`` failures within ``window`` seconds further attempts are refused
+with ``Throttled`` (429), the right password included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import string
+import threading
+import time
+from collections.abc import Iterator
+from typing import Literal, get_args
+
+import msgspec
+
+from opencloud.core.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+from opencloud.core.ids import NodeId, SpaceId
+from opencloud.services.auth.passwords import VerifyCache, hash_password, verify_password
+from opencloud.services.auth.throttle import Throttle
+from opencloud.services.auth.types import Principal
+from opencloud.services.shares.service import SHARES_SPACE
+from opencloud.services.spaces.rights import NONE, Rights
+from opencloud.services.spaces.service import SpacesService
+from opencloud.storage.protocol import StorageDriver
+from opencloud.storage.records import ensure_system_space, write_file
+from opencloud.storage.types import NodeInfo, Ref
+
+LinkType = Literal["internal", "view", "upload", "edit", "createOnly"]
+LINK_TYPES: tuple[str, ...] = get_args(LinkType)
+
+#: Link types only a folder can have.
+FOLDER_ONLY = frozenset({"upload", "createOnly"})
+
+#: Types that let the public change something (``password.enforced_for``).
+WRITEABLE = frozenset({"upload", "edit", "createOnly"})
+
+LINKS_DIR = "/links"
+#: The same answer for a token that never existed, expired or was deleted.
+NO_LINK = "no such public link"
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 72
+MAX_DISPLAY_NAME = 255
+
+_ALPHABET = string.ascii_letters
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+ID_LENGTH = 15  # OpenCloud's link ids are 15 letters
+TOKEN_LENGTH = 32  # ~190 bits: not guessable
+
+
+class Link(msgspec.Struct, kw_only=True):
+    id: str
+    token: str
+    space: str
+    node: str
+    type: str  # a LinkType
+    creator: str  # user id
+    created: int  # ns since the epoch
+    password_hash: str = ""
+    expires: int = 0  # ns since the epoch; 0: never
+    display_name: str = ""
+    quick_link: bool = False
+
+    def active(self, now_ns: int) -> bool:
+        return not self.expires or self.expires > now_ns
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+
+def link_rights(link_type: str, *, kind: str) -> Rights:
+    """What a link of ``link_type`` lets the public do on an item of ``kind``
+    (``file`` or ``dir``)."""
+    if link_type == "view":
+        return Rights(read=True)
+    if link_type == "upload":
+        return Rights(read=True, create=True)
+    if link_type == "edit":
+        if kind == "file":
+            return Rights(read=True, update=True)
+        return Rights(read=True, create=True, update=True, delete=True)
+    if link_type == "createOnly":
+        return Rights(create=True)
+    return NONE  # internal
+
+
+def check_type(link_type: str, kind: str) -> LinkType:
+    if link_type not in LINK_TYPES:
+        raise InvalidInput(
+            f"unknown link type {link_type[:40]!r}: use one of {', '.join(LINK_TYPES)}"
+        )
+    if link_type in FOLDER_ONLY and kind == "file":
+        raise InvalidInput(f"a {link_type} link can only be created on a folder")
+    return link_type  # type: ignore[return-value]
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"the password must have at most {MAX_PASSWORD} characters")
+
+
+class LinksService:
+    def __init__(
+        self,
+        driver: StorageDriver,
+        spaces: SpacesService,
+        *,
+        must_have_password: bool = True,
+        writeable_must_have_password: bool = False,
+        attempts: int = 5,
+        window: float = 60.0,
+    ) -> None:
+        self._driver = driver
+        self._spaces = spaces
+        self.must_have_password = must_have_password
+        self.writeable_must_have_password = writeable_must_have_password
+        self._lock = threading.RLock()
+        self._links: dict[str, Link] = {}
+        self._by_token: dict[str, str] = {}
+        self._loaded = False
+        self.throttle = Throttle(attempts=attempts, window=window, what="this link")
+        self._verified = VerifyCache(ttl=60.0)
+
+    # ------------------------------------------------------------ reading
+    def get(self, link_id: str) -> Link:
+        self._load()
+        found = self._links.get(link_id)
+        if found is None:
+            raise NotFound(f"no link {link_id[:80]!r}")
+        return found
+
+    def by_token(self, token: str) -> Link:
+        """The active link with this token; NotFound (always the same message)
+        for an unknown, expired or deleted one."""
+        self._load()
+        link_id = self._by_token.get(token)
+        link = self._links.get(link_id) if link_id else None
+        if link is None or not link.active(time.time_ns()):
+            raise NotFound(NO_LINK)
+        return link
+
+    def of_node(self, space: str, node: str) -> list[Link]:
+        """Links of one item, oldest first."""
+        self._load()
+        found = [x for x in self._links.values() if x.space == space and x.node == node]
+        return sorted(found, key=lambda x: (x.created, x.id))
+
+    def created_by(self, user: Principal) -> list[Link]:
+        self._load()
+        return sorted(
+            (x for x in self._links.values() if x.creator == user.id), key=lambda x: -x.created
+        )
+
+    def all(self) -> Iterator[Link]:
+        self._load()
+        return iter(list(self._links.values()))
+
+    def node(self, link: Link) -> NodeInfo:
+        """Where the linked item is now (NotFound once it is deleted)."""
+        return self._driver.stat_id(SpaceId(link.space), NodeId(link.node))
+
+    def rights(self, link: Link) -> Rights:
+        """What the public may do below the linked item."""
+        if not link.active(time.time_ns()):
+            return NONE
+        try:
+            kind = self.node(link).kind
+        except NotFound:
+            return NONE
+        return link_rights(link.type, kind=kind)
+
+    def needs_password(self, link_type: str) -> bool:
+        if link_type == "internal":
+            return False
+        return self.must_have_password or (
+            self.writeable_must_have_password and link_type in WRITEABLE
+        )
+
+    # ------------------------------------------------------------ the public
+    def check_access(self, link: Link, password: str | None, address: str) -> None:
+        """Unauthenticated unless ``password`` opens ``link`` (None: none
+        given); Throttled after too many wrong ones for the token or address."""
+        if not link.password_hash:
+            return
+        if password is None:
+            raise Unauthenticated("this public link is protected by a password")
+        keys = (f"link:{link.token}", f"addr:{address}" if address else "")
+        for key in keys:
+            self.throttle.check(key)
+        if self._verified.get(link.token, password) == (link.id, link.password_hash):
+            return
+        if verify_password(link.password_hash, password):
+            self._verified.put(link.token, password, link.id, link.password_hash)
+            return
+        for key in keys:
+            self.throttle.failed(key)
+        raise Unauthenticated("wrong password for this public link")
+
+    # ------------------------------------------------------------ writing
+    def create(
+        self,
+        actor: Principal,
+        space: SpaceId,
+        node_id: NodeId,
+        *,
+        link_type: str,
+        password: str = "",
+        expires: int = 0,
+        display_name: str = "",
+        quick_link: bool = False,
+    ) -> Link:
+        self._may_share(actor, space)
+        node = self._driver.stat_id(space, node_id)
+        checked = check_type(link_type, "file" if node.kind == "file" else "folder")
+        if expires and expires <= time.time_ns():
+            raise InvalidInput("the expiration date is in the past")
+        if len(display_name) > MAX_DISPLAY_NAME:
+            raise InvalidInput(f"the display name is longer than {MAX_DISPLAY_NAME} characters")
+        password_hash = self._password_hash(checked, password)
+        with self._lock:
+            self._load()
+            link = Link(
+                id=_random(_ALPHABET, ID_LENGTH),
+                token=_random(_TOKEN_ALPHABET, TOKEN_LENGTH),
+                space=space,
+                node=node_id,
+                type=checked,
+                creator=actor.id,
+                created=time.time_ns(),
+                password_hash=password_hash,
+                expires=expires,
+                display_name=display_name,
+                quick_link=quick_link,
+            )
+            self._write(link)
+            self._links[link.id] = link
+            self._by_token[link.token] = link.id
+        return link
+
+    def update(
+        self,
+        actor: Principal,
+        link_id: str,
+        *,
+        link_type: str | None = None,
+        expires: int | None = None,
+        display_name: str | None = None,
+    ) -> Link:
+        """``expires`` 0 removes the expiry; None leaves what is there."""
+        with self._lock:
+            link = self.get(link_id)
+            self._may_share(actor, SpaceId(link.space))
+            changed = msgspec.structs.replace(link)
+            if link_type is not None:
+                kind = "file" if self.node(link).kind == "file" else "folder"
+                changed.type = check_type(link_type, kind)
+                if changed.type == "internal":
+                    changed.password_hash = ""  # an internal link has none
+                elif not changed.password_hash and self.needs_password(changed.type):
+                    raise InvalidInput("a password is required for this link type")
+            if expires is not None:
+                if expires and expires <= time.time_ns():
+                    raise InvalidInput("the expiration date is in the past")
+                changed.expires = expires
+            if display_name is not None:
+                if len(display_name) > MAX_DISPLAY_NAME:
+                    raise InvalidInput(
+                        f"the display name is longer than {MAX_DISPLAY_NAME} characters"
+                    )
+                changed.display_name = display_name
+            self._write(changed)
+            self._links[link.id] = changed
+        return changed
+
+    def set_password(self, actor: Principal, link_id: str, password: str) -> Link:
+        """A new password (the old one stops working at once); an empty one
+        removes it where the link type allows that."""
+        with self._lock:
+            link = self.get(link_id)
+            self._may_share(actor, SpaceId(link.space))
+            changed = msgspec.structs.replace(link)
+            changed.password_hash = self._password_hash(link.type, password)
+            self._write(changed)
+            self._links[link.id] = changed
+            self._verified.forget_proof(link.password_hash)
+        return changed
+
+    def delete(self, actor: Principal, link_id: str) -> Link:
+        with self._lock:
+            link = self.get(link_id)
+            self._may_share(actor, SpaceId(link.space))
+            with contextlib.suppress(NotFound):
+                self._driver.delete(self._ref(link))
+            del self._links[link.id]
+            self._by_token.pop(link.token, None)
+            self._verified.forget_proof(link.password_hash)
+        return link
+
+    # ------------------------------------------------------------ internals
+    def _password_hash(self, link_type: str, password: str) -> str:
+        if link_type == "internal":
+            if password:
+                raise InvalidInput("an internal link cannot have a password")
+            return ""
+        if not password:
+            if self.needs_password(link_type):
+                raise InvalidInput("a password is required for this link")
+            return ""
+        check_password(password)
+        return hash_password(password)
+
+    def _may_share(self, actor: Principal, space: SpaceId) -> None:
+        rights = self._spaces.rights(actor, space)
+        if not rights.read:
+            raise NotFound("no such item")
+        if not rights.share:
+            raise PermissionDenied("you may not create or change links in this space")
+
+    def _ref(self, link: Link) -> Ref:
+        return Ref(SHARES_SPACE, f"{LINKS_DIR}/{link.id}.json")
+
+    def _write(self, link: Link) -> None:
+        ensure_system_space(self._driver, SHARES_SPACE, "shares")
+        self._ensure_dir()
+        body = msgspec.json.format(msgspec.json.encode(link), indent=2) + b"\n"
+        write_file(self._driver, self._ref(link), body)
+
+    def _ensure_dir(self) -> None:
+        try:
+            self._driver.stat(Ref(SHARES_SPACE, LINKS_DIR))
+        except NotFound:
+            with contextlib.suppress(AlreadyExists):  # another writer made it meanwhile
+                self._driver.mkdir(Ref(SHARES_SPACE, LINKS_DIR))
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            ensure_system_space(self._driver, SHARES_SPACE, "shares")
+            try:
+                entries = list(self._driver.list(Ref(SHARES_SPACE, LINKS_DIR)))
+            except NotFound:
+                entries = []
+            for info in entries:
+                if info.kind != "file" or not info.name.endswith(".json"):
+                    continue
+                try:
+                    with self._driver.open_read(Ref(SHARES_SPACE, info.path)) as handle:
+                        link = msgspec.json.decode(handle.read(), type=Link)
+                except (msgspec.DecodeError, NotFound):
+                    continue  # a damaged record opens nothing
+                self._links[link.id] = link
+                self._by_token[link.token] = link.id
+            self._loaded = True
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
