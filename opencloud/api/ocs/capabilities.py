@@ -86,15 +86,18 @@ class Federation(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class EnforcedFor(msgspec.Struct, frozen=True, kw_only=True):
+    """Every link but an internal one needs a password (the links service's
+    ``must_have_password``, OpenCloud's default): clients ask for one up front."""
+
     read_only: bool = True
-    read_write: bool = False
-    read_write_delete: bool = False
-    upload_only: bool = False
+    read_write: bool = True
+    read_write_delete: bool = True
+    upload_only: bool = True
 
 
 class Password(msgspec.Struct, frozen=True, kw_only=True):
     enforced_for: EnforcedFor = msgspec.field(default_factory=EnforcedFor)
-    enforced: bool = False
+    enforced: bool = True
 
 
 class Public(msgspec.Struct, frozen=True, kw_only=True):

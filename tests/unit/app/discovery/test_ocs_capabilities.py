@@ -115,7 +115,9 @@ def test_todays_answers(client: TestClient) -> None:
     assert sharing["search_min_length"] == 3
     assert sharing["resharing"] is False
     assert sharing["public"]["enabled"] is True
-    assert sharing["public"]["password"]["enforced_for"]["read_only"] is True
+    # every link but an internal one needs a password, and clients are told so
+    assert sharing["public"]["password"]["enforced"] is True
+    assert all(sharing["public"]["password"]["enforced_for"].values())
     assert sharing["federation"] == {"outgoing": False, "incoming": False}
     assert cap["spaces"] == {
         "version": "1.0.0",
