@@ -41,6 +41,7 @@ import posixpath
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import TypedDict
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -380,6 +381,32 @@ def mimetype(node: NodeInfo) -> str:
     return guessed or "application/octet-stream"
 
 
+class _ItemFields(TypedDict):
+    item_type: str
+    mimetype: str
+    space_id: str
+    storage_id: str
+    item_source: str
+    file_source: str
+    file_parent: str
+
+
+def _item_fields(node: NodeInfo, storage_id: str, space: str) -> _ItemFields:
+    """The fields of ShareData that describe the shared item (shares and links)."""
+    space_id = format_space_id(storage_id, space)
+    source = format_resource_id(storage_id, space, node.id)
+    parent = format_resource_id(storage_id, space, node.parent_id) if node.parent_id else ""
+    return _ItemFields(
+        item_type="folder" if node.kind == "dir" else "file",
+        mimetype=mimetype(node),
+        space_id=space_id,
+        storage_id=space_id,
+        item_source=source,
+        file_source=source,
+        file_parent=parent,
+    )
+
+
 def share_data(
     share: Share,
     node: NodeInfo,
@@ -405,8 +432,6 @@ def share_data(
         mount = shares.mount_name(recipient, share, node)
         state = _STATES[shares.state(recipient, share)]
     target = posixpath.join(SHARES_FOLDER, mount)
-    space_id = format_space_id(storage_id, share.space)
-    source = format_resource_id(storage_id, share.space, node.id)
     return ShareData(
         id=ocs_id(share),
         share_type=0 if share.grantee_kind == "u" else 1,
@@ -421,15 +446,7 @@ def share_data(
         additional_info_file_owner=owner[2],
         state=state,
         path=target if recipient is not None else node.path,
-        item_type="folder" if node.kind == "dir" else "file",
-        mimetype=mimetype(node),
-        space_id=space_id,
-        storage_id=space_id,
-        item_source=source,
-        file_source=source,
-        file_parent=format_resource_id(storage_id, share.space, node.parent_id)
-        if node.parent_id
-        else "",
+        **_item_fields(node, storage_id, share.space),
         file_target=target,
         share_with=with_login,
         share_with_displayname=with_name,
@@ -544,8 +561,6 @@ def link_type_for(params: dict[str, str], kind: str, *, default: str | None) -> 
 
 def link_data(link: Link, node: NodeInfo, names: _Names, storage_id: str, base: str) -> ShareData:
     creator = names.user(link.creator)
-    space_id = format_space_id(storage_id, link.space)
-    source = format_resource_id(storage_id, link.space, node.id)
     return ShareData(
         id=link.id,
         share_type=LINK,
@@ -561,15 +576,7 @@ def link_data(link: Link, node: NodeInfo, names: _Names, storage_id: str, base: 
         additional_info_file_owner=creator[2],
         state=0,
         path=node.path,
-        item_type="folder" if node.kind == "dir" else "file",
-        mimetype=mimetype(node),
-        space_id=space_id,
-        storage_id=space_id,
-        item_source=source,
-        file_source=source,
-        file_parent=format_resource_id(storage_id, link.space, node.parent_id)
-        if node.parent_id
-        else "",
+        **_item_fields(node, storage_id, link.space),
         file_target=posixpath.join("/", node.name),
         share_with="***redacted***" if link.has_password else "",
         share_with_displayname="***redacted***" if link.has_password else "",
