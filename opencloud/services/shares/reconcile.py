@@ -27,7 +27,6 @@ from opencloud.core.errors import NotFound
 from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.shares.service import SHARES_SPACE
 from opencloud.services.shares.types import Share
-from opencloud.services.spaces.service import Grant
 from opencloud.storage.protocol import StorageDriver
 from opencloud.storage.types import Finding, Ref
 
@@ -73,20 +72,12 @@ def _check_one(
             repaired=repair,
         )
         return
-    key = f"grant:{share.grantee_kind}:{share.grantee}"
+    key = share.grant_key
     item = Ref(node.space, node.path)
     if key in driver.get_meta(item, [key]):
         return
     if repair:
-        grant = Grant(
-            kind=share.grantee_kind,
-            id=share.grantee,
-            role=share.role,
-            created=share.created,
-            creator=share.creator,
-            expires=share.expires,
-        )
-        driver.set_meta(item, {key: msgspec.json.encode(grant)})
+        driver.set_meta(item, {key: msgspec.json.encode(share.grant())})
     yield Finding(
         code="share-grant",
         path=where,

@@ -35,7 +35,7 @@ from opencloud.services.auth.types import Principal
 from opencloud.services.shares.types import GranteeKind, Share, ShareState
 from opencloud.services.spaces.rights import NONE, Rights
 from opencloud.services.spaces.roles import Role, role
-from opencloud.services.spaces.service import Grant, SpacesService
+from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver
 from opencloud.storage.records import ensure_system_space, write_file
 from opencloud.storage.types import NodeInfo, Ref
@@ -269,24 +269,17 @@ class SharesService:
             raise InvalidInput("a share goes to a user or a group")
 
     def _write_grant(self, share: Share) -> None:
-        grant = Grant(
-            kind=share.grantee_kind,
-            id=share.grantee,
-            role=share.role,
-            created=share.created,
-            creator=share.creator,
-            expires=share.expires,
-        )
         where = self.node(share)
-        self._driver.set_meta(Ref(where.space, where.path), {grant.key: msgspec.json.encode(grant)})
+        self._driver.set_meta(
+            Ref(where.space, where.path), {share.grant_key: msgspec.json.encode(share.grant())}
+        )
 
     def _remove_grant(self, share: Share) -> None:
         try:
             where = self.node(share)
         except NotFound:
             return  # the item is gone (trash purged): nothing to clean
-        key = f"grant:{share.grantee_kind}:{share.grantee}"
-        self._driver.set_meta(Ref(where.space, where.path), {}, remove=[key])
+        self._driver.set_meta(Ref(where.space, where.path), {}, remove=[share.grant_key])
 
     def _record_ref(self, share: Share) -> Ref:
         return Ref(SHARES_SPACE, f"/{share.id.rpartition(':')[2]}.json")

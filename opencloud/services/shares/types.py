@@ -6,6 +6,8 @@ from typing import Literal
 
 import msgspec
 
+from opencloud.services.spaces.service import GRANT_PREFIX, Grant
+
 #: The share jail: OpenCloud's virtual "Shares" space, as storage and space id.
 SHARE_JAIL = "a0ca6a90-a365-4782-871e-d44447bbc668"
 
@@ -38,3 +40,19 @@ class Share(msgspec.Struct, kw_only=True):
 
     def active(self, now_ns: int) -> bool:
         return not self.expires or self.expires > now_ns
+
+    @property
+    def grant_key(self) -> str:
+        """The metadata key of this share's grant on its node."""
+        return f"{GRANT_PREFIX}{self.grantee_kind}:{self.grantee}"
+
+    def grant(self) -> Grant:
+        """The grant this share keeps in the metadata of its node."""
+        return Grant(
+            kind=self.grantee_kind,
+            id=self.grantee,
+            role=self.role,
+            created=self.created,
+            creator=self.creator,
+            expires=self.expires,
+        )
