@@ -276,6 +276,10 @@ def parse_expiry(value: str, *, now_ns: int) -> int:
         raise InvalidInput(f"invalid expirationDateTime {value[:64]!r}") from exc
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
+    try:
+        when = when.astimezone(UTC)  # beyond year 9999 in UTC: could not be shown again
+    except OverflowError as exc:
+        raise InvalidInput(f"expirationDateTime out of range {value[:64]!r}") from exc
     ns = int(when.timestamp() * 1_000_000_000)
     if ns <= now_ns:
         raise InvalidInput("expirationDateTime must be in the future")

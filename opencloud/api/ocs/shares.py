@@ -301,6 +301,10 @@ def parse_expiry(value: str, *, now: float | None = None) -> int:
         raise InvalidInput(f"expireDate is not a date: {text[:40]!r}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)  # beyond year 9999 in UTC: could not be shown again
+    except OverflowError:
+        raise InvalidInput(f"expireDate is out of range: {text[:40]!r}") from None
     current = time.time() if now is None else now
     if moment.timestamp() <= current:
         raise InvalidInput("expireDate is in the past")

@@ -80,6 +80,16 @@ def _nothing_shared(alice: User) -> None:
             400,
             "not a date",
         ),
+        (
+            {
+                "path": "/item.txt",
+                "shareType": "0",
+                "shareWith": "bob",
+                "expireDate": "9999-12-31T23:59:59-12:00",
+            },
+            400,
+            "out of range",
+        ),
         ({"shareType": "0", "shareWith": "bob"}, 400, "path"),
         ({"path": "/item.txt", "shareWith": "bob"}, 400, "shareType"),
         ({"path": "/item.txt", "shareType": "0"}, 400, "shareWith"),
