@@ -174,17 +174,18 @@ class SharesService:
         with self._lock:
             share = self.get(share_id)
             self._may_share(actor, SpaceId(share.space))
+            changes: dict[str, object] = {}
             if given is not None:
                 node = self.node(share)
                 kind = "file" if node.kind == "file" else "folder"
                 if kind not in given.applies_to:
                     raise InvalidInput(f"the role {given.name} cannot be given on a {kind}")
-                share.role = given.id
+                changes["role"] = given.id
             if expires is not None:
                 if expires and expires <= time.time_ns():
                     raise InvalidInput("the expiration date is in the past")
-                share.expires = expires
-            self._write_record(share)
+                changes["expires"] = expires
+            self._commit(share, changes)
             self._write_grant(share)
         return share
 
@@ -193,8 +194,8 @@ class SharesService:
             share = self.get(share_id)
             self._may_share(actor, SpaceId(share.space))
             self._remove_record(share)  # record first: access ends at once
-            self._remove_grant(share)
             del self._shares[share.id]
+            self._remove_grant(share)
         return share
 
     def answer(
@@ -205,10 +206,10 @@ class SharesService:
             share = self.get(share_id)
             if not _receives(user, share):
                 raise NotFound(f"no share {share_id[:80]!r}")
-            share.states[user.id] = state
+            changes: dict[str, object] = {"states": {**share.states, user.id: state}}
             if mount is not None:
-                share.mounts[user.id] = mount
-            self._write_record(share)
+                changes["mounts"] = {**share.mounts, user.id: mount}
+            self._commit(share, changes)
         return share
 
     def hide(self, user: Principal, share_id: str, hidden: bool) -> Share:
@@ -218,8 +219,7 @@ class SharesService:
             share = self.get(share_id)
             if not _receives(user, share):
                 raise NotFound(f"no share {share_id[:80]!r}")
-            share.hidden[user.id] = hidden
-            self._write_record(share)
+            self._commit(share, {"hidden": {**share.hidden, user.id: hidden}})
         return share
 
     def mounts(self, user: Principal) -> list[tuple[Share, NodeInfo, str]]:
@@ -283,6 +283,13 @@ class SharesService:
 
     def _record_ref(self, share: Share) -> Ref:
         return Ref(SHARES_SPACE, f"/{share.id.rpartition(':')[2]}.json")
+
+    def _commit(self, share: Share, changes: dict[str, object]) -> None:
+        """Store ``share`` with ``changes``, then apply them to the cached
+        share: a failed write leaves memory as it left the storage."""
+        self._write_record(msgspec.structs.replace(share, **changes))
+        for field, value in changes.items():
+            setattr(share, field, value)
 
     def _write_record(self, share: Share) -> None:
         ensure_system_space(self._driver, SHARES_SPACE, "shares")

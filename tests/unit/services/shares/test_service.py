@@ -12,7 +12,13 @@ import pytest
 if TYPE_CHECKING:
     from .conftest import World
 
-from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from opencloud.core.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StorageUnavailable,
+)
 from opencloud.core.ids import NodeId
 from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.roles import EDITOR, FILE_EDITOR, SPACE_EDITOR, SPACE_VIEWER, VIEWER
@@ -142,3 +148,51 @@ def test_changing_a_share(w: World) -> None:
         w.shares.update(w.mary, share.id, given=VIEWER)  # the recipient cannot
     with pytest.raises(InvalidInput):
         w.shares.update(w.alan, share.id, expires=1)
+
+
+class _FailingWrites:
+    """Makes every staged write of the driver fail, as a full disk would."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, driver: StorageDriver) -> None:
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            raise StorageUnavailable("disk full")
+
+        monkeypatch.setattr(driver, "begin_upload", refuse)
+
+
+def test_a_failed_record_write_changes_nothing_in_memory(
+    w: World, driver: StorageDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    share = w.shares.create(
+        w.alan, w.home, w.docs, grantee_kind="g", grantee=w.group.id, given=VIEWER
+    )
+    _FailingWrites(monkeypatch, driver)
+    with pytest.raises(StorageUnavailable):
+        w.shares.update(w.alan, share.id, given=EDITOR)
+    with pytest.raises(StorageUnavailable):
+        w.shares.answer(w.lynn, share.id, "declined", mount="Team")
+    with pytest.raises(StorageUnavailable):
+        w.shares.hide(w.lynn, share.id, True)
+    cached = w.shares.get(share.id)
+    assert cached.role == VIEWER.id
+    assert cached.states == {} and cached.mounts == {} and cached.hidden == {}
+    assert w.shares.rights(w.lynn, share).read
+    assert not w.shares.rights(w.lynn, share).create
+
+
+def test_a_deleted_share_is_gone_even_if_its_grant_cannot_be_removed(
+    w: World, driver: StorageDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    share = w.shares.create(
+        w.alan, w.home, w.docs, grantee_kind="u", grantee=w.mary.id, given=VIEWER
+    )
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise StorageUnavailable("disk full")
+
+    monkeypatch.setattr(driver, "set_meta", refuse)
+    with pytest.raises(StorageUnavailable):
+        w.shares.delete(w.alan, share.id)
+    with pytest.raises(NotFound):  # the record is gone: so is the share
+        w.shares.get(share.id)
+    assert w.shares.shared_with(w.mary) == []
