@@ -15,7 +15,8 @@ from typing import TypeVar
 import msgspec
 from starlette.requests import Request
 
-from opencloud.core.errors import InvalidInput, PermissionDenied, TooLarge
+from opencloud.api.http.body import read_body
+from opencloud.core.errors import InvalidInput, PermissionDenied
 from opencloud.services.auth.records import Group, User
 from opencloud.services.auth.types import Principal
 
@@ -29,20 +30,13 @@ async def read_json(
 ) -> _T:
     """The request body decoded as ``kind``; InvalidInput / TooLarge otherwise.
     ``empty``: what an empty body means (else an empty body is InvalidInput)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the request body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge(f"the request body is larger than {limit} bytes")
+    body = await read_body(request, limit)
     if not body.strip():
         if empty is not None:
             return empty
         raise InvalidInput("the request needs a JSON body")
     try:
-        return msgspec.json.decode(bytes(body), type=kind)
+        return msgspec.json.decode(body, type=kind)
     except msgspec.ValidationError as exc:
         raise InvalidInput(f"invalid request body: {exc}") from exc
     except msgspec.DecodeError as exc:

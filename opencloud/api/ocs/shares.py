@@ -50,13 +50,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencloud.api.http import context
+from opencloud.api.http.body import read_body
 from opencloud.api.ocs.endpoints import ocs_response
 from opencloud.core.errors import (
     InvalidInput,
     NotFound,
     NotSupported,
     PermissionDenied,
-    TooLarge,
 )
 from opencloud.core.ids import SpaceId, format_resource_id, format_space_id
 from opencloud.core.ids import parse_resource_id as parse_id
@@ -170,19 +170,12 @@ async def parameters(request: Request) -> dict[str, str]:
     ``FormValue`` sees them. Values are strings; JSON numbers and booleans
     are turned into their text."""
     params = dict(request.query_params)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise TooLarge(f"the request body is larger than {MAX_BODY} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise TooLarge(f"the request body is larger than {MAX_BODY} bytes")
+    body = await read_body(request, MAX_BODY)
     if not body.strip():
         return params
     if "json" in request.headers.get("content-type", ""):
         try:
-            decoded = msgspec.json.decode(bytes(body))
+            decoded = msgspec.json.decode(body)
         except msgspec.DecodeError as exc:
             raise InvalidInput(f"the request body is not valid JSON: {exc}") from exc
         if not isinstance(decoded, dict):
@@ -198,7 +191,7 @@ async def parameters(request: Request) -> dict[str, str]:
                 raise InvalidInput(f"{key} must be a string or a number")
         return params
     try:
-        text = bytes(body).decode()
+        text = body.decode()
     except UnicodeDecodeError as exc:
         raise InvalidInput("the request body is not UTF-8") from exc
     params.update(parse_qsl(text, keep_blank_values=True))

@@ -193,6 +193,27 @@ def test_bad_json_body(alice: User, item: str) -> None:
     assert "object" in meta["message"]
 
 
+def test_oversized_or_undecodable_body(alice: User, item: str) -> None:
+    big = b"path=/item.txt&shareType=0&shareWith=bob&name=" + b"x" * (64 * 1024)
+    meta = alice.fails(
+        "POST",
+        "/shares",
+        413,
+        content=big,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert "larger than" in meta["message"]
+    meta = alice.fails(
+        "POST",
+        "/shares",
+        400,
+        content=b"path=/item.txt&shareWith=\xff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert "UTF-8" in meta["message"]
+    _nothing_shared(alice)
+
+
 def test_bad_list_filter(alice: User) -> None:
     meta = alice.fails("GET", "/shares?share_types=user", 400)
     assert "share_types" in meta["message"]
