@@ -4,7 +4,7 @@ The desktop client calls it right after login to validate the connection (a
 401 means wrong credentials), the web client to learn the user's id, which it
 compares with ``owner.user.id`` of the drives to find the personal one.
 ``$expand=memberOf`` adds the user's groups; other expansions are ignored, as
-OpenCloud does.
+OpenCloud does. The shape is ``common.GraphUser``, the one ``/users`` answers.
 """
 
 from __future__ import annotations
@@ -13,30 +13,10 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from opencloud.api.graph.common import GraphUser, GroupRef, expansions
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.services.auth.types import Principal
-
-
-class GroupRef(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    id: str
-    display_name: str
-
-
-class User(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    id: str
-    display_name: str
-    #: left out when the user has no address, as OpenCloud does
-    mail: str | msgspec.UnsetType = msgspec.UNSET
-    on_premises_sam_account_name: str
-    user_type: str = "Member"
-    account_enabled: bool = True
-    member_of: list[GroupRef] | msgspec.UnsetType = msgspec.UNSET
-
-
-def expansions(request: Request) -> set[str]:
-    """The names in ``$expand`` (comma-separated)."""
-    return {part.strip() for part in request.query_params.get("$expand", "").split(",")}
 
 
 def groups_of(who: Principal) -> list[GroupRef]:
@@ -45,13 +25,14 @@ def groups_of(who: Principal) -> list[GroupRef]:
     return [GroupRef(id=g, display_name=n) for g, n in zip(who.groups, names, strict=True)]
 
 
-def user_json(who: Principal, *, member_of: bool = False) -> User:
-    """The principal as a Graph user."""
-    return User(
+def user_json(who: Principal, *, member_of: bool = False) -> GraphUser:
+    """The principal as a Graph user (signed in, so its account is enabled)."""
+    return GraphUser(
         id=who.id,
         display_name=who.display_name,
         mail=who.mail or msgspec.UNSET,
         on_premises_sam_account_name=who.username,
+        account_enabled=True,
         member_of=groups_of(who) if member_of else msgspec.UNSET,
     )
 
