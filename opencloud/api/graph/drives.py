@@ -33,7 +33,7 @@ from opencloud.api.graph.members import Names, Permission, permission_json
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import InvalidInput, NotFound
-from opencloud.core.ids import SpaceId, is_uuid
+from opencloud.core.ids import NodeId, SpaceId, is_uuid, parse_resource_id
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
@@ -400,6 +400,20 @@ def parse_drive_id(value: str, storage_id: str) -> SpaceId:
     if storage != storage_id:
         raise NotFound(f"no drive {value!r}")
     return SpaceId(space)
+
+
+def item_ids(request: Request, storage_id: str) -> tuple[SpaceId, NodeId]:
+    """The space of ``{drive_id}`` and the node of ``{item_id}`` (the space's
+    root without one: ``…/root/…``). Malformed ids are 400; an item of
+    another drive (or storage) is 404."""
+    space = parse_drive_id(request.path_params["drive_id"], storage_id)
+    item = request.path_params.get("item_id")
+    if item is None:
+        return space, NodeId(space)  # a space's root node has the space's id
+    storage, item_space, node = parse_resource_id(item)
+    if storage != storage_id or item_space != space:
+        raise NotFound(f"no item {item[:120]!r} in this drive")
+    return space, node
 
 
 async def drive(request: Request) -> Response:

@@ -28,12 +28,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencloud.api.graph.common import read_json
-from opencloud.api.graph.drives import parse_drive_id, rfc3339
-from opencloud.api.graph.members import format_expiry, parse_expiry
+from opencloud.api.graph.drives import item_ids, rfc3339
+from opencloud.api.graph.members import format_expiry, parse_expiry, patch_expiry
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import InvalidInput, NotFound
-from opencloud.core.ids import NodeId, SpaceId, parse_resource_id
+from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.shares.links import ID_LENGTH, Link, LinksService
 
 _LINK_ID = re.compile(rf"^[A-Za-z]{{{ID_LENGTH}}}$")
@@ -157,18 +157,6 @@ def listed_links(
     return link_permissions(links, space, node, base_url(request))
 
 
-def _item(request: Request, storage_id: str) -> tuple[SpaceId, NodeId]:
-    """The drive's space and the item's node (the root for ``/root/…``)."""
-    space = parse_drive_id(request.path_params["drive_id"], storage_id)
-    item = request.path_params.get("item_id")
-    if item is None:
-        return space, NodeId(space)  # a space's root node has the space's id
-    storage, item_space, node = parse_resource_id(item)
-    if storage != storage_id or item_space != space:
-        raise NotFound(f"no item {item[:120]!r} in this drive")
-    return space, node
-
-
 def _link_of(links: LinksService, space: SpaceId, node: NodeId, link_id: str) -> Link:
     for link in links.of_node(space, node):
         if link.id == link_id:
@@ -185,7 +173,7 @@ def _expiry(value: str | None) -> int:
 
 async def create_link(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
-    space, node = _item(request, files.storage_id)
+    space, node = item_ids(request, files.storage_id)
     body = await read_json(request, CreateLink)
     base = base_url(request)
 
@@ -209,7 +197,7 @@ async def create_link(request: Request) -> Response:
 
 async def set_password(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
-    space, node = _item(request, files.storage_id)
+    space, node = item_ids(request, files.storage_id)
     body = await read_json(request, SetPassword)
     base = base_url(request)
 
@@ -222,17 +210,13 @@ async def set_password(request: Request) -> Response:
 
 async def update_link(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
-    space, node = _item(request, files.storage_id)
+    space, node = item_ids(request, files.storage_id)
     body = await read_json(request, LinkPatch)
     base = base_url(request)
 
     def work() -> LinkPermission:
         link = _link_of(links, space, node, request.path_params["permission_id"])
-        expires: int | None = None
-        if body.expiration_date_time is None:
-            expires = 0
-        elif isinstance(body.expiration_date_time, str):
-            expires = _expiry(body.expiration_date_time) if body.expiration_date_time else 0
+        expires = patch_expiry(body.expiration_date_time, now_ns=time.time_ns())
         display_name = body.display_name
         if body.link is not None and body.link.display_name is not None:
             display_name = body.link.display_name
@@ -250,7 +234,7 @@ async def update_link(request: Request) -> Response:
 
 async def delete_link(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
-    space, node = _item(request, files.storage_id)
+    space, node = item_ids(request, files.storage_id)
 
     def work() -> None:
         link = _link_of(links, space, node, request.path_params["permission_id"])

@@ -192,12 +192,7 @@ def allowed_space_roles(rights: Rights, *, all_roles: bool) -> list[RoleDefiniti
     """The space roles a caller may see offered (``allowedValues``): those not
     beyond their own rights (OpenCloud's ``GetRolesByPermissions``); all three
     for someone who manages the members. Least powerful first."""
-    fields = Rights.__struct_fields__
-    roles = [
-        r
-        for r in SPACE_ROLES
-        if all_roles or all(getattr(rights, f) or not getattr(r.rights, f) for f in fields)
-    ]
+    roles = [r for r in SPACE_ROLES if all_roles or within(rights, r)]
     return [role_definition(r, permissions=False) for r in sorted(roles, key=_weight)]
 
 
@@ -249,16 +244,34 @@ def parse_permission_id(value: str) -> tuple[str, str]:
     return kind, member
 
 
+def granted_to(kind: str, member: str, names: Names) -> GrantedTo:
+    """``grantedToV2`` of a space member or a share's recipient (``u`` or ``g``)."""
+    name = names(kind, member)
+    if kind == "u":
+        return GrantedTo(user=PermissionUser(id=member, display_name=name))
+    return GrantedTo(group=PermissionGroup(id=member, display_name=name))
+
+
+def within(rights: Rights, role: Role) -> bool:
+    """True when ``role`` gives nothing beyond ``rights`` (OpenCloud's
+    ``GetRolesByPermissions``): the roles a caller may see offered."""
+    return all(getattr(rights, f) or not getattr(role.rights, f) for f in Rights.__struct_fields__)
+
+
+def only_roles_selected(select: str) -> bool:
+    """``$select=@libre.graph.permissions.roles.allowedValues`` alone: a
+    ``…/permissions`` listing without its ``value``."""
+    fields = {s.strip() for s in select.split(",") if s.strip()}
+    return fields == {"@libre.graph.permissions.roles.allowedValues"}
+
+
 def permission_json(grant: Grant, names: Names, *, legacy_roles: bool = False) -> Permission:
     role = ROLES.get(grant.role)
     role_name = (role.legacy if legacy_roles else role.id) if role else grant.role
-    name = names(grant.kind, grant.id)
     return Permission(
         id=permission_id(grant),
         roles=[role_name],
-        granted_to_v2=GrantedTo(user=PermissionUser(id=grant.id, display_name=name))
-        if grant.kind == "u"
-        else GrantedTo(group=PermissionGroup(id=grant.id, display_name=name)),
+        granted_to_v2=granted_to(grant.kind, grant.id, names),
         expiration_date_time=format_expiry(grant.expires) if grant.expires else msgspec.UNSET,
     )
 
@@ -284,3 +297,13 @@ def parse_expiry(value: str, *, now_ns: int) -> int:
     if ns <= now_ns:
         raise InvalidInput("expirationDateTime must be in the future")
     return ns
+
+
+def patch_expiry(value: str | msgspec.UnsetType | None, *, now_ns: int) -> int | None:
+    """The ``expirationDateTime`` of a PATCH: absent → None (unchanged);
+    ``null`` or ``""`` → 0 (no expiry); else ``parse_expiry``."""
+    if isinstance(value, msgspec.UnsetType):
+        return None
+    if not value:
+        return 0
+    return parse_expiry(value, now_ns=now_ns)

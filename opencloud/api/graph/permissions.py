@@ -36,8 +36,10 @@ from opencloud.api.graph.members import (
     Permission,
     RoleDefinition,
     allowed_space_roles,
+    only_roles_selected,
     parse_expiry,
     parse_permission_id,
+    patch_expiry,
     permission_json,
     role_definition,
     role_definitions,
@@ -161,6 +163,29 @@ def resolve_recipient(
     )
 
 
+def invitation(
+    auth: AuthService, who: Principal, body: Invite
+) -> tuple[list[tuple[GranteeKind, str]], int]:
+    """The recipients of an invitation (space members and item shares alike),
+    each once, and its expiry (0: none). InvalidInput for no recipients, too
+    many, an unknown one or oneself; checked before anything changes."""
+    if not body.recipients:
+        raise InvalidInput("recipients must name at least one user or group")
+    if len(body.recipients) > MAX_RECIPIENTS:
+        raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients at a time")
+    expires = (
+        parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
+        if body.expiration_date_time
+        else 0
+    )
+    targets: list[tuple[GranteeKind, str]] = []
+    for recipient in body.recipients:
+        target = resolve_recipient(auth, who, recipient)
+        if target not in targets:
+            targets.append(target)
+    return targets, expires
+
+
 async def invite(request: Request) -> Response:
     who, spaces, auth = context.principal(request), context.spaces(request), context.auth(request)
     space = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
@@ -171,25 +196,13 @@ async def invite(request: Request) -> Response:
         _project(spaces, who, space)
         _require_members_manager(spaces, who, space)
         given = _space_role(body.roles, body.actions)
-        if not body.recipients:
-            raise InvalidInput("recipients must name at least one user or group")
-        if len(body.recipients) > MAX_RECIPIENTS:
-            raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients at a time")
-        expires = (
-            parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
-            if body.expiration_date_time
-            else 0
-        )
         members = {(g.kind, g.id) for g in spaces.members(space)}
-        targets: list[tuple[str, str]] = []
-        for recipient in body.recipients:
-            target = resolve_recipient(auth, who, recipient)
+        targets, expires = invitation(auth, who, body)
+        for target in targets:
             if target in members:
                 raise AlreadyExists(
                     f"{names(*target)} is already a member of this space: change their role instead"
                 )
-            if target not in targets:
-                targets.append(target)
         granted = [
             spaces.set_member(space, kind, member, given, creator=who.id, expires=expires)
             for kind, member in targets
@@ -202,8 +215,7 @@ async def invite(request: Request) -> Response:
 async def list_permissions(request: Request) -> Response:
     who, spaces = context.principal(request), context.spaces(request)
     space = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
-    select = {s.strip() for s in request.query_params.get("$select", "").split(",") if s.strip()}
-    only_roles = select == {"@libre.graph.permissions.roles.allowedValues"}
+    only_roles = only_roles_selected(request.query_params.get("$select", ""))
     names = member_names(request)
 
     def work() -> PermissionList:
@@ -238,11 +250,9 @@ async def update_permission(request: Request) -> Response:
         _require_members_manager(spaces, who, space)
         grant = _member(spaces, space, request.path_params["permission_id"])
         given = _space_role(body.roles, None) if body.roles is not None else role(grant.role)
-        expires = grant.expires
-        if body.expiration_date_time is None:
-            expires = 0
-        elif isinstance(body.expiration_date_time, str):
-            expires = parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
+        expires = patch_expiry(body.expiration_date_time, now_ns=time.time_ns())
+        if expires is None:
+            expires = grant.expires
         updated = spaces.set_member(
             space, grant.kind, grant.id, given, creator=grant.creator, expires=expires
         )

@@ -35,32 +35,28 @@ from starlette.responses import Response
 from opencloud.api.graph import links as public_links
 from opencloud.api.graph import permissions as space_members
 from opencloud.api.graph.common import read_json
-from opencloud.api.graph.drives import Identity, member_names, parse_drive_id, rfc3339
+from opencloud.api.graph.drives import Identity, item_ids, member_names, rfc3339
 from opencloud.api.graph.members import (
     ACTIONS,
     GrantedTo,
     Names,
-    PermissionGroup,
-    PermissionUser,
     RoleDefinition,
     format_expiry,
-    parse_expiry,
+    granted_to,
+    only_roles_selected,
+    patch_expiry,
     role_definition,
+    within,
 )
-from opencloud.api.graph.permissions import (
-    MAX_RECIPIENTS,
-    Invite,
-    PermissionPatch,
-    resolve_recipient,
-)
+from opencloud.api.graph.permissions import Invite, PermissionPatch, invitation
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
-from opencloud.core.ids import NodeId, SpaceId, parse_resource_id
+from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
-from opencloud.services.shares.types import GranteeKind, Share
+from opencloud.services.shares.types import Share
 from opencloud.services.spaces.rights import Rights
 from opencloud.services.spaces.roles import ROLES, AppliesTo, Role, role
 from opencloud.services.spaces.service import SpacesService
@@ -107,13 +103,10 @@ class SharePermissionValues(msgspec.Struct, frozen=True, kw_only=True):
 
 def share_permission(share: Share, names: Names) -> SharePermission:
     """A share as a LibreGraph permission."""
-    name = names(share.grantee_kind, share.grantee)
     return SharePermission(
         id=share.id,
         roles=[share.role],
-        granted_to_v2=GrantedTo(user=PermissionUser(id=share.grantee, display_name=name))
-        if share.grantee_kind == "u"
-        else GrantedTo(group=PermissionGroup(id=share.grantee, display_name=name)),
+        granted_to_v2=granted_to(share.grantee_kind, share.grantee, names),
         expiration_date_time=format_expiry(share.expires) if share.expires else msgspec.UNSET,
         created_date_time=rfc3339(share.created),
         invitation=Invitation(
@@ -137,28 +130,15 @@ def allowed_item_roles(kind: AppliesTo, rights: Rights, *, all_roles: bool) -> l
     """The item roles offered for an item of ``kind`` (file: Viewer,
     FileEditor; folder: Viewer, Uploader, Editor): all of them to who may
     share, else those not beyond the caller's own rights. Least powerful first."""
-    fields = Rights.__struct_fields__
     found = [
         role_definition(r, permissions=False)
         for r in ROLES.values()
-        if kind in r.applies_to
-        and (all_roles or all(getattr(rights, f) or not getattr(r.rights, f) for f in fields))
+        if kind in r.applies_to and (all_roles or within(rights, r))
     ]
     return sorted(found, key=lambda d: d.weight)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _item_ids(request: Request, storage_id: str) -> tuple[SpaceId, NodeId]:
-    """The drive's space and the item's node; malformed ids are 400, an item
-    of another drive (or storage) is 404."""
-    space = parse_drive_id(request.path_params["drive_id"], storage_id)
-    item = request.path_params["item_id"]
-    storage, item_space, node = parse_resource_id(item)
-    if storage != storage_id or item_space != space:
-        raise NotFound(f"no item {item[:120]!r} in this drive")
-    return space, node
 
 
 def _visible(
@@ -216,7 +196,7 @@ def _is_root(space: SpaceId, node: NodeId) -> bool:
 
 async def invite(request: Request) -> Response:
     who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
-    space, node = _item_ids(request, spaces.storage_id)
+    space, node = item_ids(request, spaces.storage_id)
     if _is_root(space, node):
         return await space_members.invite(request)
     shares, auth = context.shares(request), context.auth(request)
@@ -227,25 +207,13 @@ async def invite(request: Request) -> Response:
         info, rights = _visible(files, spaces, who, space, node)
         _require_share(rights)
         given = _item_role(body.roles, body.actions, item_kind(info))
-        if not body.recipients:
-            raise InvalidInput("recipients must name at least one user or group")
-        if len(body.recipients) > MAX_RECIPIENTS:
-            raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients at a time")
-        expires = (
-            parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
-            if body.expiration_date_time
-            else 0
-        )
+        targets, expires = invitation(auth, who, body)
         existing = {(s.grantee_kind, s.grantee) for s in shares.of_node(space, node)}
-        targets: list[tuple[GranteeKind, str]] = []
-        for recipient in body.recipients:
-            target = resolve_recipient(auth, who, recipient)
+        for target in targets:
             if target in existing:
                 raise AlreadyExists(
                     f"this item is already shared with {names(*target)}: change the share instead"
                 )
-            if target not in targets:
-                targets.append(target)
         created = [
             shares.create(
                 who, space, node, grantee_kind=kind, grantee=grantee, given=given, expires=expires
@@ -259,12 +227,11 @@ async def invite(request: Request) -> Response:
 
 async def list_permissions(request: Request) -> Response:
     who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
-    space, node = _item_ids(request, spaces.storage_id)
+    space, node = item_ids(request, spaces.storage_id)
     if _is_root(space, node):
         return await space_members.list_permissions(request)
     shares = context.shares(request)
-    select = {s.strip() for s in request.query_params.get("$select", "").split(",") if s.strip()}
-    only_roles = select == {"@libre.graph.permissions.roles.allowedValues"}
+    only_roles = only_roles_selected(request.query_params.get("$select", ""))
     names = member_names(request)
 
     def work() -> SharePermissionList:
@@ -284,7 +251,7 @@ async def list_permissions(request: Request) -> Response:
 
 async def update_permission(request: Request) -> Response:
     who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
-    space, node = _item_ids(request, spaces.storage_id)
+    space, node = item_ids(request, spaces.storage_id)
     if _is_root(space, node):
         return await space_members.update_permission(request)
     if public_links.is_link_id(request.path_params["permission_id"]):
@@ -298,11 +265,7 @@ async def update_permission(request: Request) -> Response:
         _require_share(rights)
         share = _share_of(shares, space, node, request.path_params["permission_id"])
         given = _item_role(body.roles, None, item_kind(info)) if body.roles is not None else None
-        expires: int | None = None
-        if body.expiration_date_time is None:
-            expires = 0
-        elif isinstance(body.expiration_date_time, str):
-            expires = parse_expiry(body.expiration_date_time, now_ns=time.time_ns())
+        expires = patch_expiry(body.expiration_date_time, now_ns=time.time_ns())
         return share_permission(shares.update(who, share.id, given=given, expires=expires), names)
 
     return json_response(await run_in_threadpool(work))
@@ -310,7 +273,7 @@ async def update_permission(request: Request) -> Response:
 
 async def delete_permission(request: Request) -> Response:
     who, files, spaces = context.principal(request), context.files(request), context.spaces(request)
-    space, node = _item_ids(request, spaces.storage_id)
+    space, node = item_ids(request, spaces.storage_id)
     if _is_root(space, node):
         return await space_members.delete_permission(request)
     if public_links.is_link_id(request.path_params["permission_id"]):

@@ -117,6 +117,12 @@ def test_change_and_remove_a_share(alan: As, mary: As, shares: SharesService) ->
     response = alan.patch(url, json={"expirationDateTime": None})
     assert "expirationDateTime" not in response.json()
     assert alan.patch(url, json={}).json()["roles"] == [EDITOR]
+    # "" clears it too, as it does for links
+    alan.patch(url, json={"expirationDateTime": "2099-05-01T00:00:00Z"})
+    response = alan.patch(url, json={"expirationDateTime": ""})
+    assert response.status_code == 200, response.text
+    assert "expirationDateTime" not in response.json()
+    assert shares.get(permission["id"]).expires == 0
 
     assert alan.delete(url).status_code == 204
     assert alan.permissions(docs)["value"] == []
