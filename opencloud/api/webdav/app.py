@@ -64,6 +64,8 @@ from opencloud.api.webdav.target import (
     NotDav,
     TargetResolver,
     check_raw_path,
+    may_write,
+    resolve_url,
     split_dav_path,
 )
 from opencloud.api.webdav.xmlbody import parse_xml
@@ -191,7 +193,7 @@ class WebDav:
                 user=user,
                 files=files,
                 spaces=context.spaces(request),
-                resolve=lambda url: _resolve_url(resolver, url, user),
+                resolve=lambda url: resolve_url(resolver, url, user),
                 locked=self.write_locked,
                 initiator=request.headers.get("initiator-id", "")[:128],
             )
@@ -417,7 +419,7 @@ class WebDav:
         headers = [(k, v) for k, v in scope["headers"] if k not in (b"destination", b"if")]
         destination = request.headers.get("destination")
         if destination is not None:
-            dest = await run_in_threadpool(_resolve_url, resolver, destination, user)
+            dest = await run_in_threadpool(resolve_url, resolver, destination, user)
             if dest.jail:
                 raise PermissionDenied("nothing can be added to the Shares space itself")
             if dest.space != target.space or dest.share_root != target.share_root:
@@ -558,16 +560,15 @@ def _require(rights: Rights, method: str) -> None:
 
 
 def _may_write(files: FilesService, target: DavTarget, method: str) -> None:
-    """Creating and overwriting are separate rights (an uploader may add files
-    but not replace them): a PUT or LOCK that WsgiDAV would carry out, checked
-    against what is there now."""
+    """A PUT or LOCK that WsgiDAV would carry out, checked against what is
+    there now (a LOCK of an existing item changes nothing)."""
+    if method == "PUT":
+        may_write(files, target)
+        return
     try:
         files.stat(Ref(target.space, target.path))
     except NotFound:
         target.rights.require("create", "add files here")
-        return
-    if method == "PUT":
-        target.rights.require("update", "change this file")
 
 
 def _may_replace(files: FilesService, dest: DavTarget, overwrite: bool) -> None:
@@ -604,20 +605,6 @@ def _dav_error_response(exc: DAVError, path: str) -> Response:
     )
 
 
-def _resolve_url(resolver: TargetResolver, url: str, user: Principal) -> DavTarget:
-    """A ``Destination`` (full URL or bare path) as a target of this caller."""
-    parts = urlsplit(url.strip())
-    path = unquote(parts.path)
-    if not path.startswith("/"):
-        raise InvalidInput(f"not a URL path: {url[:100]!r}")
-    if re.search(r"%(?:2f|5c|00)", parts.path, re.IGNORECASE):
-        raise InvalidInput("encoded slashes, backslashes and NUL are not allowed in a URL path")
-    try:
-        return resolver.resolve(path, user)
-    except NotDav:
-        raise InvalidInput(f"the destination is not a WebDAV resource: {url[:100]!r}") from None
-
-
 def _rewrite_if(header: str, resolver: TargetResolver, user: Principal, storage: str) -> str:
     """Resource tags (``<http://host/remote.php/webdav/a>``) in an ``If`` header,
     rewritten to canonical URLs; lock tokens and etags stay as they are."""
@@ -627,7 +614,7 @@ def _rewrite_if(header: str, resolver: TargetResolver, user: Principal, storage:
         if not (inner.startswith("/") or inner.lower().startswith(("http://", "https://"))):
             return match.group(0)
         try:
-            target = _resolve_url(resolver, inner, user)
+            target = resolve_url(resolver, inner, user)
         except OpenCloudError:
             return match.group(0)
         return "<" + quote(canonical_url(storage, target.space, target.path)) + ">"

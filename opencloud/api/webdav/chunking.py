@@ -19,8 +19,7 @@ upload folder is 404, like anything else of theirs.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +30,7 @@ from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_response
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
 from opencloud.api.webdav.props import http_date
-from opencloud.api.webdav.target import DavTarget, NotDav, TargetResolver
+from opencloud.api.webdav.target import TargetResolver, may_write, resolve_url
 from opencloud.api.webdav.transfer import RawResponse, body_blocks, declared_length
 from opencloud.api.webdav.tus import LockCheck
 from opencloud.core.errors import (
@@ -51,7 +50,6 @@ from opencloud.storage.protocol import Upload
 from opencloud.storage.types import NodeInfo, Ref
 
 XML = "application/xml; charset=utf-8"
-_ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c|00)", re.IGNORECASE)
 
 
 async def handle(
@@ -170,8 +168,8 @@ async def _assemble(
     destination = request.headers.get("destination")
     if not destination:
         raise InvalidInput("MOVE .file needs a Destination header")
-    resolver = TargetResolver(context.spaces(request), files)
-    dest = await run_in_threadpool(_resolve, resolver, destination, user)
+    resolver = TargetResolver(context.spaces(request), files, context.shares(request))
+    dest = await run_in_threadpool(resolve_url, resolver, destination, user)
     if dest.path == "/":
         raise Conflict("cannot write file content to a space root")
     total = _int_header(request, "oc-total-length")
@@ -189,11 +187,7 @@ async def _assemble(
 
     def run() -> tuple[bool, NodeInfo]:
         uploads.transfer_info(user.id, transfer)  # 404 for a missing transfer first
-        try:
-            files.stat(ref)
-            existed = True
-        except NotFound:
-            existed = False
+        existed = may_write(files, dest, ref)
         node = uploads.assemble(
             user.id,
             transfer,
@@ -209,25 +203,12 @@ async def _assemble(
         return existed, node
 
     existed, node = await run_in_threadpool(run)
-    headers = node_headers(files, node)
+    headers = node_headers(files, node, dest.rights, dest.share_root)
     headers["Content-Length"] = "0"
     headers["Last-Modified"] = http_date(node.mtime_ns)
     if mtime_ns is not None:
         headers["X-OC-MTime"] = "accepted"
     return RawResponse(204 if existed else 201, headers)
-
-
-def _resolve(resolver: TargetResolver, url: str, user: Principal) -> DavTarget:
-    parts = urlsplit(url.strip())
-    if _ENCODED_SEPARATOR.search(parts.path):
-        raise InvalidInput("encoded slashes, backslashes and NUL are not allowed in a URL path")
-    path = unquote(parts.path)
-    if not path.startswith("/"):
-        raise InvalidInput(f"not a URL path: {url[:100]!r}")
-    try:
-        return resolver.resolve(path, user)
-    except NotDav:
-        raise InvalidInput(f"the destination is not a WebDAV resource: {url[:100]!r}") from None
 
 
 # ---- PROPFIND

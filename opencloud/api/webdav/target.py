@@ -21,12 +21,12 @@ anchored at a node (a resource id, a share) cannot address anything above it.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import msgspec
 
 from opencloud.api.webdav.mounts import Mount, mounts
-from opencloud.core.errors import InvalidInput, NotFound
+from opencloud.core.errors import InvalidInput, NotFound, PermissionDenied
 from opencloud.core.ids import SpaceId, parse_resource_id
 from opencloud.core.paths import join_path, normalize_path, split_path
 from opencloud.services.auth.types import Principal
@@ -35,10 +35,11 @@ from opencloud.services.shares.service import SharesService
 from opencloud.services.shares.types import SHARE_JAIL
 from opencloud.services.spaces.rights import FULL, Rights, union
 from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.types import NodeInfo
+from opencloud.storage.types import NodeInfo, Ref
 
 _PREFIX = re.compile(r"^(?:/remote\.php)?(?=/)")
 _ENCODED_SEPARATOR = re.compile(rb"%(?:2f|5c|00)", re.IGNORECASE)
+_ENCODED_SEPARATOR_STR = re.compile(r"%(?:2f|5c|00)", re.IGNORECASE)
 
 
 class DavTarget(msgspec.Struct, frozen=True):
@@ -103,6 +104,38 @@ def check_raw_path(raw_path: bytes | None) -> None:
     """Refuse percent-encoded ``/``, ``\\`` and NUL in the URL path."""
     if raw_path and _ENCODED_SEPARATOR.search(raw_path):
         raise InvalidInput("encoded slashes, backslashes and NUL are not allowed in a URL path")
+
+
+def resolve_url(resolver: TargetResolver, url: str, user: Principal) -> DavTarget:
+    """A ``Destination`` (full URL or bare path) as a target of this caller;
+    InvalidInput for anything that is no WebDAV resource URL."""
+    parts = urlsplit(url.strip())
+    if _ENCODED_SEPARATOR_STR.search(parts.path):
+        raise InvalidInput("encoded slashes, backslashes and NUL are not allowed in a URL path")
+    path = unquote(parts.path)
+    if not path.startswith("/"):
+        raise InvalidInput(f"not a URL path: {url[:100]!r}")
+    try:
+        return resolver.resolve(path, user)
+    except NotDav:
+        raise InvalidInput(f"the destination is not a WebDAV resource: {url[:100]!r}") from None
+
+
+def may_write(files: FilesService, target: DavTarget, ref: Ref | None = None) -> bool:
+    """Whether writing file content to ``ref`` (default: the target) replaces
+    something, if the caller may: creating and overwriting are separate rights
+    (an uploader may add files but not replace them), and nothing can be added
+    to the Shares space itself."""
+    if target.jail:
+        raise PermissionDenied("nothing can be added to the Shares space itself")
+    ref = ref or Ref(target.space, target.path)
+    try:
+        files.stat(ref)
+    except NotFound:
+        target.rights.require("create", "add files here")
+        return False
+    target.rights.require("update", "change this file")
+    return True
 
 
 class TargetResolver:

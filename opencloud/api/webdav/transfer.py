@@ -29,8 +29,8 @@ from starlette.types import Receive, Scope, Send
 
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
 from opencloud.api.webdav.props import content_type, http_date
-from opencloud.api.webdav.target import DavTarget
-from opencloud.core.errors import Conflict, InvalidInput, NotFound, TooLarge
+from opencloud.api.webdav.target import DavTarget, may_write
+from opencloud.core.errors import Conflict, InvalidInput, TooLarge
 from opencloud.services.files.service import FilesService
 from opencloud.storage.protocol import Upload
 from opencloud.storage.types import NodeInfo, Ref
@@ -264,24 +264,13 @@ async def put(
     if_match = request.headers.get("if-match")
     if_none_match = request.headers.get("if-none-match")
 
-    def existed() -> bool:
-        """Whether the PUT overwrites, and may: creating and overwriting are
-        separate rights (an uploader may add files but not replace them)."""
-        try:
-            files.stat(ref)
-        except NotFound:
-            target.rights.require("create", "add files here")
-            return False
-        target.rights.require("update", "change this file")
-        return True
-
     if length is not None and length <= BLOCK:
         body = await request.body()
         if len(body) != length:
             raise InvalidInput("the body is shorter than its Content-Length")
 
         def write_all() -> tuple[bool, NodeInfo]:
-            was = existed()
+            was = may_write(files, target, ref)
             node = files.upload(
                 ref,
                 [body],
@@ -298,7 +287,7 @@ async def put(
     else:
 
         def begin() -> tuple[bool, Upload]:
-            return existed(), files.begin_upload(
+            return may_write(files, target, ref), files.begin_upload(
                 ref,
                 size=length,
                 if_match=if_match,

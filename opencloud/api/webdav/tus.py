@@ -38,14 +38,13 @@ from opencloud.api.http import context
 from opencloud.api.http.errors import exception_response
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
 from opencloud.api.webdav.props import http_date
-from opencloud.api.webdav.target import DavTarget
+from opencloud.api.webdav.target import DavTarget, may_write
 from opencloud.api.webdav.transfer import RawResponse, body_blocks, declared_length
 from opencloud.core.errors import (
     ChecksumMismatch,
     Conflict,
     InvalidInput,
     Locked,
-    NotFound,
     OpenCloudError,
     PreconditionFailed,
     TooLarge,
@@ -330,7 +329,7 @@ async def create(
         checksum = parse_checksum(meta.get("checksum"))
         if await run_in_threadpool(locked, request, ref):
             raise Locked(f"{ref.path} is locked")
-        await run_in_threadpool(_may_write, files, target, ref)
+        await run_in_threadpool(may_write, files, target, ref)
         session = await run_in_threadpool(
             lambda: uploads.create(
                 user=user.id,
@@ -367,17 +366,6 @@ async def create(
         return RawResponse(201, headers)
     except OpenCloudError as exc:
         return _error(exc, request.url.path)
-
-
-def _may_write(files: FilesService, target: DavTarget, ref: Ref) -> None:
-    """Creating and overwriting are separate rights (an uploader may add files
-    but not replace them): decided when the session starts."""
-    try:
-        files.stat(ref)
-    except NotFound:
-        target.rights.require("create", "add files here")
-        return
-    target.rights.require("update", "change this file")
 
 
 def _target_ref(folder: DavTarget, filename: str) -> Ref:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from opencloud.core.errors import Conflict
+from opencloud.services.shares.types import SHARE_JAIL
 from opencloud.services.spaces.roles import MANAGER, SPACE_EDITOR, SPACE_VIEWER, Role
 
 from .conftest import PASSWORD
@@ -127,3 +128,19 @@ def test_tus_uploads_follow_the_role(dav: Dav) -> None:
     editor = project(dav, SPACE_EDITOR)
     created = dav.request("POST", editor + "/", headers={**tus, **meta}, auth=MARY)
     assert created.status_code == 201
+
+
+def test_chunked_uploads_follow_the_role(dav: Dav) -> None:
+    """Assembling NG chunks writes the destination: a viewer may neither add
+    nor replace a file, and nothing can be assembled into the Shares space."""
+    viewer = project(dav, SPACE_VIEWER)
+    up = "/remote.php/dav/uploads/mary/t"
+    assert as_mary(dav, "MKCOL", up) == 201
+    assert dav.put(up + "/0", b"mine", auth=MARY).status_code == 201
+    for name in ("plan.txt", "new.txt"):
+        moved = {"Destination": viewer + "/" + name}
+        assert as_mary(dav, "MOVE", up + "/.file", headers=moved) == 403
+    assert dav.request("GET", viewer + "/plan.txt").content == b"v1"  # nothing changed
+    assert dav.request("HEAD", viewer + "/new.txt").status_code == 404
+    jail = {"Destination": f"/dav/spaces/{SHARE_JAIL}${SHARE_JAIL}/x.txt"}
+    assert as_mary(dav, "MOVE", up + "/.file", headers=jail) == 403
