@@ -40,7 +40,7 @@ from opencloud.core.errors import AlreadyExists, NotFound
 from opencloud.core.ids import SpaceId
 from opencloud.services.auth.records import AppToken, Group, User
 from opencloud.storage.protocol import HasTrash, StorageDriver
-from opencloud.storage.records import ensure_system_space, write_file
+from opencloud.storage.records import ensure_system_space, write_json
 from opencloud.storage.types import Ref
 
 log = logging.getLogger(__name__)
@@ -169,9 +169,8 @@ class Directory:
     # ------------------------------------------------------------ writing
     def put(self, folder: _Folder[_R], record: _R) -> None:
         """Write a record atomically and update the cache."""
-        data = msgspec.json.format(msgspec.json.encode(record), indent=2) + b"\n"
         with self.lock:
-            info = write_file(self._driver, Ref(DIRECTORY_SPACE, folder.path(record.id)), data)
+            info = write_json(self._driver, Ref(DIRECTORY_SPACE, folder.path(record.id)), record)
             folder.entries[record.id] = (info.etag, record)
             self.on_change(folder.name)
 

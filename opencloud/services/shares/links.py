@@ -52,7 +52,7 @@ from opencloud.services.shares.service import SHARES_SPACE
 from opencloud.services.spaces.rights import NONE, Rights
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver
-from opencloud.storage.records import ensure_system_space, write_file
+from opencloud.storage.records import ensure_system_space, read_json_folder, write_json
 from opencloud.storage.types import NodeInfo, Ref
 
 LinkType = Literal["internal", "view", "upload", "edit", "createOnly"]
@@ -355,8 +355,7 @@ class LinksService:
     def _write(self, link: Link) -> None:
         ensure_system_space(self._driver, SHARES_SPACE, "shares")
         self._ensure_dir()
-        body = msgspec.json.format(msgspec.json.encode(link), indent=2) + b"\n"
-        write_file(self._driver, self._ref(link), body)
+        write_json(self._driver, self._ref(link), link)
 
     def _ensure_dir(self) -> None:
         try:
@@ -372,19 +371,8 @@ class LinksService:
             if self._loaded:
                 return
             ensure_system_space(self._driver, SHARES_SPACE, "shares")
-            try:
-                entries = list(self._driver.list(Ref(SHARES_SPACE, LINKS_DIR)))
-            except NotFound:
-                entries = []
-            for info in entries:
-                if info.kind != "file" or not info.name.endswith(".json"):
-                    continue
-                try:
-                    with self._driver.open_read(Ref(SHARES_SPACE, info.path)) as handle:
-                        link = msgspec.json.decode(handle.read(), type=Link)
-                except (msgspec.DecodeError, NotFound):
-                    continue  # a damaged record opens nothing
-                self._links[link.id] = link
+            for link in read_json_folder(self._driver, Ref(SHARES_SPACE, LINKS_DIR), Link):
+                self._links[link.id] = link  # a damaged record opens nothing
                 self._by_token[link.token] = link.id
             self._loaded = True
 

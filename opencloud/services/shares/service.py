@@ -37,7 +37,7 @@ from opencloud.services.spaces.rights import NONE, Rights
 from opencloud.services.spaces.roles import Role, role
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.protocol import StorageDriver
-from opencloud.storage.records import ensure_system_space, write_file
+from opencloud.storage.records import ensure_system_space, read_json_folder, write_json
 from opencloud.storage.types import NodeInfo, Ref
 
 SHARES_SPACE = SpaceId("shares")
@@ -293,8 +293,7 @@ class SharesService:
 
     def _write_record(self, share: Share) -> None:
         ensure_system_space(self._driver, SHARES_SPACE, "shares")
-        body = msgspec.json.format(msgspec.json.encode(share), indent=2) + b"\n"
-        write_file(self._driver, self._record_ref(share), body)
+        write_json(self._driver, self._record_ref(share), share)
 
     def _remove_record(self, share: Share) -> None:
         try:
@@ -309,15 +308,8 @@ class SharesService:
             if self._loaded:
                 return
             ensure_system_space(self._driver, SHARES_SPACE, "shares")
-            for info in self._driver.list(Ref(SHARES_SPACE, "/")):
-                if info.kind != "file" or not info.name.endswith(".json"):
-                    continue
-                try:
-                    with self._driver.open_read(Ref(SHARES_SPACE, info.path)) as handle:
-                        share = msgspec.json.decode(handle.read(), type=Share)
-                except (msgspec.DecodeError, NotFound):
-                    continue  # a damaged record shares nothing; check reports it
-                self._shares[share.id] = share
+            for share in read_json_folder(self._driver, Ref(SHARES_SPACE, "/"), Share):
+                self._shares[share.id] = share  # a damaged record shares nothing
             self._loaded = True
 
     def all(self) -> Iterator[Share]:
