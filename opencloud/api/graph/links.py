@@ -135,14 +135,6 @@ class LinkPatch(msgspec.Struct, kw_only=True, rename="camel"):
 # ---------------------------------------------------------------- helpers
 
 
-def base_url(request: Request) -> str:
-    """``OC_URL`` (the request's own origin when the state has none: tests)."""
-    try:
-        return context.public_url(request)
-    except RuntimeError:
-        return f"{request.url.scheme}://{request.url.netloc}"
-
-
 def listed_links(
     request: Request, space: str, node: str, *, may_share: bool
 ) -> list[LinkPermission]:
@@ -154,7 +146,7 @@ def listed_links(
         links = context.links(request)
     except RuntimeError:  # a state without links (some unit tests)
         return []
-    return link_permissions(links, space, node, base_url(request))
+    return link_permissions(links, space, node, context.base_url(request))
 
 
 def _link_of(links: LinksService, space: SpaceId, node: NodeId, link_id: str) -> Link:
@@ -175,7 +167,7 @@ async def create_link(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
     space, node = item_ids(request, files.storage_id)
     body = await read_json(request, CreateLink)
-    base = base_url(request)
+    base = context.base_url(request)
 
     def work() -> LinkPermission:
         if not body.type:
@@ -199,7 +191,7 @@ async def set_password(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
     space, node = item_ids(request, files.storage_id)
     body = await read_json(request, SetPassword)
-    base = base_url(request)
+    base = context.base_url(request)
 
     def work() -> LinkPermission:
         link = _link_of(links, space, node, request.path_params["permission_id"])
@@ -212,7 +204,7 @@ async def update_link(request: Request) -> Response:
     who, files, links = context.principal(request), context.files(request), context.links(request)
     space, node = item_ids(request, files.storage_id)
     body = await read_json(request, LinkPatch)
-    base = base_url(request)
+    base = context.base_url(request)
 
     def work() -> LinkPermission:
         link = _link_of(links, space, node, request.path_params["permission_id"])

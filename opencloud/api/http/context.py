@@ -97,6 +97,14 @@ def public_url(request: Request) -> str:
     return _get(request, "public_url", str)
 
 
+def base_url(request: Request) -> str:
+    """``OC_URL``, or the request's own origin where the state has none (tests)."""
+    value = getattr(request.state, "public_url", None)
+    if isinstance(value, str):
+        return value
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
 def health(request: Request) -> HealthSource:
     return _get(request, "health", HealthSource)  # type: ignore[type-abstract]
 

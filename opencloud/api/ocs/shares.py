@@ -468,14 +468,16 @@ class _Ctx:
         self.files = context.files(request)
         self.storage_id = self.spaces.storage_id
         self.links = context.links(request)
-        self.base = _public_url(request)
+        self.base = context.base_url(request)
+        #: one cache of names for the whole answer (a listing names the same users often)
+        self.names = _Names(self.auth)
 
     def data(self, share: Share, *, received: bool = False) -> ShareData:
         node = self.shares.node(share)
         return share_data(
             share,
             node,
-            _Names(self.auth),
+            self.names,
             self.storage_id,
             recipient=self.who if received else None,
             shares=self.shares,
@@ -583,13 +585,6 @@ def link_data(link: Link, node: NodeInfo, names: _Names, storage_id: str, base: 
     )
 
 
-def _public_url(request: Request) -> str:
-    try:
-        return context.public_url(request)
-    except RuntimeError:
-        return f"{request.url.scheme}://{request.url.netloc}"
-
-
 def _link_datas(ctx: _Ctx, found: list[Link]) -> list[ShareData]:
     out = []
     for link in found:
@@ -597,7 +592,7 @@ def _link_datas(ctx: _Ctx, found: list[Link]) -> list[ShareData]:
             node = ctx.links.node(link)
         except NotFound:
             continue  # the item is gone
-        out.append(link_data(link, node, _Names(ctx.auth), ctx.storage_id, ctx.base))
+        out.append(link_data(link, node, ctx.names, ctx.storage_id, ctx.base))
     return out
 
 
