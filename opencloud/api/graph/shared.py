@@ -242,12 +242,18 @@ def _by_item(shares: SharesService, found: list[Share]) -> list[tuple[list[Share
     return out
 
 
-def _received_of(shares: SharesService, who: Principal, space: str, node: str) -> list[Share]:
-    found = [
-        s
-        for s in shares.shared_with(who)
-        if s.space == space and s.node == node and s.creator != who.id
-    ]
+def _received_of(
+    shares: SharesService,
+    who: Principal,
+    space: str,
+    node: str,
+    received: list[Share] | None = None,
+) -> list[Share]:
+    """The caller's received shares of one item (``received``: their
+    ``shared_with``, when already read)."""
+    if received is None:
+        received = shares.shared_with(who)
+    found = [s for s in received if s.space == space and s.node == node and s.creator != who.id]
     if not found:
         raise NotFound("nothing is shared with you under this id")
     return found
@@ -300,16 +306,18 @@ def _require_jail(request: Request, spaces: SpacesService, who: Principal) -> Ca
     return check
 
 
-def _jail_share(shares: SharesService, who: Principal, item_id: str) -> Share:
+def _jail_share(shares: SharesService, who: Principal, item_id: str) -> tuple[Share, list[Share]]:
     """The share behind an item of the Shares drive (``jail$jail!{share id}``),
-    if the caller receives it."""
+    if the caller receives it, and all their shares of its item (one read of
+    what they receive)."""
     drive, bang, share_id = item_id.partition("!")
     if drive != SHARES_DRIVE or not bang or share_id.count(":") != 2:
         raise InvalidInput(f"not an item of the Shares drive: {item_id[:120]!r}")
     share = shares.get(share_id)
-    if share.creator == who.id or all(s.id != share.id for s in shares.shared_with(who)):
+    received = shares.shared_with(who)
+    if share.creator == who.id or all(s.id != share.id for s in received):
         raise NotFound(f"no share {share_id[:120]!r} with you")
-    return share
+    return share, _received_of(shares, who, share.space, share.node, received)
 
 
 def _taken_names(shares: SharesService, who: Principal, node: str) -> set[str]:
@@ -347,8 +355,7 @@ async def get_item(request: Request) -> Response:
 
     def work() -> DriveItem:
         check()
-        share = _jail_share(shares, who, request.path_params["item_id"])
-        group = _received_of(shares, who, share.space, share.node)
+        share, group = _jail_share(shares, who, request.path_params["item_id"])
         return items.received(shares, who, group, shares.node(share))
 
     return json_response(await run_in_threadpool(work))
@@ -362,8 +369,7 @@ async def update_item(request: Request) -> Response:
 
     def work() -> DriveItem:
         check()
-        share = _jail_share(shares, who, request.path_params["item_id"])
-        group = _received_of(shares, who, share.space, share.node)
+        share, group = _jail_share(shares, who, request.path_params["item_id"])
         name = body.name.strip() if body.name is not None else None
         if name is not None:
             check_name(name)
@@ -386,8 +392,8 @@ async def delete_item(request: Request) -> Response:
 
     def work() -> None:
         check()
-        share = _jail_share(shares, who, request.path_params["item_id"])
-        for each in _received_of(shares, who, share.space, share.node):
+        _, group = _jail_share(shares, who, request.path_params["item_id"])
+        for each in group:
             shares.answer(who, each.id, "declined")
 
     await run_in_threadpool(work)
