@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencloud.api.graph.common import (
+    GraphGroup,
     expansions,
     group_json,
     odata_id,
@@ -61,18 +62,28 @@ async def list_groups(request: Request) -> Response:
     term = search_term(request)
     if who.role != "admin" and len(term) < MIN_SEARCH:
         raise InvalidInput(f"$search needs at least {MIN_SEARCH} characters")
-    groups = await run_in_threadpool(auth.list_groups, term)
     expand = "members" in expansions(request)
-    value = [group_json(g, members=auth.members(g.id) if expand else None) for g in groups]
-    return json_response({"value": value})
+
+    def work() -> list[GraphGroup]:
+        # the directory may be re-read from the storage: never on the event loop
+        return [
+            group_json(g, members=auth.members(g.id) if expand else None)
+            for g in auth.list_groups(term)
+        ]
+
+    return json_response({"value": await run_in_threadpool(work)})
 
 
 async def get_group(request: Request) -> Response:
     context.principal(request)
     auth = context.auth(request)
-    group = await run_in_threadpool(auth.get_group, request.path_params["group_id"])
-    members = auth.members(group.id) if "members" in expansions(request) else None
-    return json_response(group_json(group, members=members))
+    expand = "members" in expansions(request)
+
+    def work() -> GraphGroup:
+        group = auth.get_group(request.path_params["group_id"])
+        return group_json(group, members=auth.members(group.id) if expand else None)
+
+    return json_response(await run_in_threadpool(work))
 
 
 async def create_group(request: Request) -> Response:

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencloud.api.graph.common import (
+    GraphUser,
     expansions,
     read_json,
     require_admin,
@@ -57,9 +58,10 @@ class UserPatch(msgspec.Struct, kw_only=True, rename="camel"):
     account_enabled: bool | None = None
 
 
-def _view(request: Request, user: User, *, full: bool) -> Response:
+async def _view(request: Request, user: User, *, full: bool) -> Response:
     auth = context.auth(request)
-    groups = auth.groups_of(user.id) if "memberOf" in expansions(request) else None
+    expand = "memberOf" in expansions(request)
+    groups = await run_in_threadpool(auth.groups_of, user.id) if expand else None
     return json_response(user_json(user, groups=groups, full=full))
 
 
@@ -70,19 +72,23 @@ async def list_users(request: Request) -> Response:
     full = who.role == "admin"
     if not full and len(term) < MIN_SEARCH:
         raise InvalidInput(f"$search needs at least {MIN_SEARCH} characters")
-    users = await run_in_threadpool(auth.list_users, term)
     expand = "memberOf" in expansions(request)
-    value = [
-        user_json(u, groups=auth.groups_of(u.id) if expand else None, full=full) for u in users
-    ]
-    return json_response({"value": value})
+
+    def work() -> list[GraphUser]:
+        # the directory may be re-read from the storage: never on the event loop
+        return [
+            user_json(u, groups=auth.groups_of(u.id) if expand else None, full=full)
+            for u in auth.list_users(term)
+        ]
+
+    return json_response({"value": await run_in_threadpool(work)})
 
 
 async def get_user(request: Request) -> Response:
     who = context.principal(request)
     auth = context.auth(request)
     user = await run_in_threadpool(auth.get_user, request.path_params["user_id"])
-    return _view(request, user, full=who.role == "admin" or who.id == user.id)
+    return await _view(request, user, full=who.role == "admin" or who.id == user.id)
 
 
 async def create_user(request: Request) -> Response:
@@ -100,7 +106,7 @@ async def create_user(request: Request) -> Response:
             enabled=body.account_enabled,
         )
     )
-    response = _view(request, user, full=True)
+    response = await _view(request, user, full=True)
     response.status_code = 201
     return response
 
@@ -121,7 +127,7 @@ async def update_user(request: Request) -> Response:
             enabled=body.account_enabled,
         )
     )
-    return _view(request, user, full=True)
+    return await _view(request, user, full=True)
 
 
 async def delete_user(request: Request) -> Response:
