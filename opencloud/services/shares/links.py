@@ -41,7 +41,6 @@ from opencloud.core.errors import (
     AlreadyExists,
     InvalidInput,
     NotFound,
-    PermissionDenied,
     Unauthenticated,
 )
 from opencloud.core.ids import NodeId, SpaceId
@@ -50,7 +49,7 @@ from opencloud.services.auth.throttle import Throttle
 from opencloud.services.auth.types import Principal
 from opencloud.services.shares.service import SHARES_SPACE
 from opencloud.services.spaces.rights import NONE, Rights
-from opencloud.services.spaces.service import SpacesService
+from opencloud.services.spaces.service import SpacesService, check_expiry
 from opencloud.storage.protocol import StorageDriver
 from opencloud.storage.records import ensure_system_space, read_json_folder, write_json
 from opencloud.storage.types import NodeInfo, Ref
@@ -245,8 +244,7 @@ class LinksService:
         self._may_share(actor, space)
         node = self._driver.stat_id(space, node_id)
         checked = check_type(link_type, "file" if node.kind == "file" else "folder")
-        if expires and expires <= time.time_ns():
-            raise InvalidInput("the expiration date is in the past")
+        check_expiry(expires)
         if len(display_name) > MAX_DISPLAY_NAME:
             raise InvalidInput(f"the display name is longer than {MAX_DISPLAY_NAME} characters")
         password_hash = self._password_hash(checked, password)
@@ -292,8 +290,7 @@ class LinksService:
                 elif not changed.password_hash and self.needs_password(changed.type):
                     raise InvalidInput("a password is required for this link type")
             if expires is not None:
-                if expires and expires <= time.time_ns():
-                    raise InvalidInput("the expiration date is in the past")
+                check_expiry(expires)
                 changed.expires = expires
             if display_name is not None:
                 if len(display_name) > MAX_DISPLAY_NAME:
@@ -343,11 +340,7 @@ class LinksService:
         return hash_password(password)
 
     def _may_share(self, actor: Principal, space: SpaceId) -> None:
-        rights = self._spaces.rights(actor, space)
-        if not rights.read:
-            raise NotFound("no such item")
-        if not rights.share:
-            raise PermissionDenied("you may not create or change links in this space")
+        self._spaces.require_share(actor, space, "you may not create or change links in this space")
 
     def _ref(self, link: Link) -> Ref:
         return Ref(SHARES_SPACE, f"{LINKS_DIR}/{link.id}.json")

@@ -28,14 +28,14 @@ from collections.abc import Iterator
 
 import msgspec
 
-from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound
 from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.shares.types import GranteeKind, Share, ShareState
 from opencloud.services.spaces.rights import NONE, Rights
 from opencloud.services.spaces.roles import Role, role
-from opencloud.services.spaces.service import SpacesService
+from opencloud.services.spaces.service import SpacesService, check_expiry
 from opencloud.storage.protocol import StorageDriver
 from opencloud.storage.records import ensure_system_space, read_json_folder, write_json
 from opencloud.storage.types import NodeInfo, Ref
@@ -137,8 +137,7 @@ class SharesService:
         kind = "file" if node.kind == "file" else "folder"
         if kind not in given.applies_to:
             raise InvalidInput(f"the role {given.name} cannot be given on a {kind}")
-        if expires and expires <= time.time_ns():
-            raise InvalidInput("the expiration date is in the past")
+        check_expiry(expires)
         self._check_grantee(sharer, grantee_kind, grantee)
         with self._lock:
             self._load()
@@ -182,8 +181,7 @@ class SharesService:
                     raise InvalidInput(f"the role {given.name} cannot be given on a {kind}")
                 changes["role"] = given.id
             if expires is not None:
-                if expires and expires <= time.time_ns():
-                    raise InvalidInput("the expiration date is in the past")
+                check_expiry(expires)
                 changes["expires"] = expires
             self._commit(share, changes)
             self._write_grant(share)
@@ -252,11 +250,7 @@ class SharesService:
 
     # ------------------------------------------------------------ internals
     def _may_share(self, actor: Principal, space: SpaceId) -> None:
-        rights = self._spaces.rights(actor, space)
-        if not rights.read:
-            raise NotFound("no such item")
-        if not rights.share:
-            raise PermissionDenied("you may not share in this space")
+        self._spaces.require_share(actor, space, "you may not share in this space")
 
     def _check_grantee(self, sharer: Principal, kind: GranteeKind, grantee: str) -> None:
         if kind == "u":

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from opencloud.core.errors import Conflict, InvalidInput, NotFound
+from opencloud.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencloud.core.ids import SpaceId, new_space_id
 from opencloud.services.auth.types import Principal
 from opencloud.services.spaces.rights import FULL, NONE, Rights, union
@@ -114,6 +114,16 @@ class SpacesService:
         if state.disabled:
             return Rights(manage=True) if granted.manage else NONE
         return granted
+
+    def require_share(self, user: Principal, space: SpaceId, refusal: str) -> None:
+        """Only who may share in ``space`` creates, changes or removes its
+        shares and links (resharing is off): NotFound for who cannot even see
+        the space, PermissionDenied (``refusal``) for who sees but may not share."""
+        rights = self.rights(user, space)
+        if not rights.read:
+            raise NotFound("no such item")
+        if not rights.share:
+            raise PermissionDenied(refusal)
 
     def reachable_id(self, user: Principal, space: SpaceId) -> SpaceId:
         """``space`` if ``user`` may see into it; NotFound otherwise."""
@@ -326,6 +336,14 @@ def check_space_name(name: str) -> str:
     if any(c in name for c in "\r\n\0"):
         raise InvalidInput("a space name may not contain line breaks or NUL")
     return name
+
+
+def check_expiry(expires: int) -> int:
+    """An expiry (ns since the epoch) for a new or changed grant, share or
+    link: 0 (never) or a moment in the future."""
+    if expires and expires <= time.time_ns():
+        raise InvalidInput("the expiration date is in the past")
+    return expires
 
 
 def _keep_a_manager(grants: Iterable[Grant]) -> None:
