@@ -329,7 +329,7 @@ class AuthService:
         if password_hash is None:
             # no password: the account cannot log in with one until it is set
             password_hash = hash_password(check_password(password)) if password else ""
-        record_id = str(uuid.UUID(user_id)) if user_id else str(uuid.uuid4())
+        record_id = _check_id(user_id) if user_id else str(uuid.uuid4())
         user = User(
             id=record_id,
             username=username,
@@ -667,6 +667,14 @@ _S = TypeVar("_S", User, Group)
 
 def _replace(record: _S, changes: dict[str, object]) -> _S:
     return msgspec.structs.replace(record, **changes)
+
+
+def _check_id(value: str) -> str:
+    """A given user id, in canonical UUID form (``admin.user_id`` is one)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidInput(f"invalid user id {value[:80]!r}: use a UUID") from None
 
 
 def parse_duration(text: str) -> timedelta:

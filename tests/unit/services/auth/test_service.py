@@ -79,6 +79,19 @@ def test_other_fields_are_validated(auth: AuthService) -> None:
         auth.create_user("bob", "x" * 2000)
 
 
+def test_a_given_user_id_must_be_a_uuid(
+    auth: AuthService, driver: StorageDriver, auth_settings: Settings
+) -> None:
+    with pytest.raises(InvalidInput):
+        auth.create_user("bob", "pw", user_id="not-a-uuid")
+    assert auth.list_users(search="bob") == []
+    bad = msgspec.structs.replace(
+        auth_settings, admin=msgspec.structs.replace(auth_settings.admin, user_id="no-uuid")
+    )
+    with pytest.raises(InvalidInput, match="no-uuid"):  # a clear message at startup, no traceback
+        AuthService(driver, bad)
+
+
 def test_users_are_loaded_from_the_storage(
     auth: AuthService, driver: StorageDriver, auth_settings: Settings
 ) -> None:
