@@ -48,7 +48,13 @@ from opencloud.api.webdav import (
 )
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
-from opencloud.api.webdav.multistatus import small_body
+from opencloud.api.webdav.multistatus import (
+    overwrite,
+    parse_depth,
+    prefers_minimal,
+    reply_headers,
+    small_body,
+)
 from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
 from opencloud.api.webdav.props import EntryContext
 from opencloud.api.webdav.provider import (
@@ -308,14 +314,12 @@ class WebDav:
     async def _propfind(
         self, request: Request, files: FilesService, user: Principal, target: DavTarget
     ) -> Response:
-        depth = request.headers.get("depth", "1").strip().lower()
-        if depth not in ("0", "1"):
-            raise InvalidInput(f"Invalid Depth header value: {depth[:20]!r} (use 0 or 1)")
+        depth = parse_depth(request.headers.get("depth"))
         body = await small_body(request)
         parsed = parse_propfind(body)
         fetch = needs(wanted(parsed))
         ref = Ref(target.space, target.path)
-        minimal = "return=minimal" in request.headers.get("prefer", "")
+        minimal = prefers_minimal(request)
         spaces = context.spaces(request)
 
         shares = context.shares(request)
@@ -382,9 +386,7 @@ class WebDav:
                 return b"".join(chunks), ()
             return None, chunks
 
-        headers = {"DAV": "1, 3, extended-mkcol"}
-        if minimal:
-            headers["Preference-Applied"] = "return=minimal"
+        headers = reply_headers(minimal)
         if depth == "0" and not with_meta:
             # One stat and one attribute read, microseconds on a local disk: a
             # thread hop would cost more than the work (Depth 0 is what clients
@@ -426,8 +428,7 @@ class WebDav:
                 raise InvalidInput("COPY and MOVE work within one space or one share")
             if dest.share_root == dest.path:
                 raise PermissionDenied("a shared item cannot be replaced by its recipient")
-            overwrite = request.headers.get("overwrite", "T").strip().upper() != "F"
-            await run_in_threadpool(_may_replace, files, dest, overwrite)
+            await run_in_threadpool(_may_replace, files, dest, overwrite(request))
             headers.append(
                 (b"destination", quote(canonical_url(storage, dest.space, dest.path)).encode())
             )

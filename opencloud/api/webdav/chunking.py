@@ -29,6 +29,7 @@ from starlette.responses import Response
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_response
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
+from opencloud.api.webdav.multistatus import overwrite, parse_depth
 from opencloud.api.webdav.props import http_date
 from opencloud.api.webdav.target import TargetResolver, may_write, resolve_url
 from opencloud.api.webdav.transfer import RawResponse, body_blocks, declared_length
@@ -176,7 +177,7 @@ async def _assemble(
     mtime_ns = parse_mtime(request.headers.get("x-oc-mtime"))
     checksum = parse_checksum(request.headers.get("oc-checksum"))
     if_none_match = request.headers.get("if-none-match")
-    if request.headers.get("overwrite", "").strip().upper() == "F":
+    if not overwrite(request):
         if_none_match = "*"
     ref = Ref(dest.space, dest.path)
     initiator = request.headers.get("initiator-id", "")[:128]
@@ -238,17 +239,10 @@ def _multistatus(entries: list[str]) -> Response:
     return Response(body.encode(), status_code=207, media_type=XML)
 
 
-def _depth(request: Request) -> str:
-    depth = request.headers.get("depth", "1").strip().lower()
-    if depth not in ("0", "1"):
-        raise InvalidInput(f"Invalid Depth header value: {depth[:20]!r} (use 0 or 1)")
-    return depth
-
-
 async def _propfind_chunks(
     request: Request, uploads: Uploads, user: Principal, transfer: str, base: str
 ) -> Response:
-    depth = _depth(request)
+    depth = parse_depth(request.headers.get("depth"))
 
     def read() -> tuple[NodeInfo, list[NodeInfo]]:
         folder = uploads.transfer_info(user.id, transfer)
@@ -265,7 +259,7 @@ async def _propfind_chunks(
 async def _propfind_transfers(
     request: Request, uploads: Uploads, user: Principal, base: str
 ) -> Response:
-    depth = _depth(request)
+    depth = parse_depth(request.headers.get("depth"))
     transfers = await run_in_threadpool(uploads.list_transfers, user.id) if depth == "1" else []
     href = quote(base + "/")
     root = f"<d:response><d:href>{escape(href)}</d:href><d:propstat><d:prop>"

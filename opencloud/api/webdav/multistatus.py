@@ -94,17 +94,27 @@ def render(
 
 
 def response(body: bytes, *, minimal: bool = False) -> Response:
+    return Response(body, status_code=207, headers=reply_headers(minimal), media_type=XML)
+
+
+def reply_headers(minimal: bool) -> dict[str, str]:
+    """The headers of every 207 reply to a PROPFIND."""
     headers = {"DAV": "1, 3, extended-mkcol"}
     if minimal:
         headers["Preference-Applied"] = "return=minimal"
-    return Response(body, status_code=207, headers=headers, media_type=XML)
+    return headers
 
 
-def parse_depth(value: str | None) -> str:
-    """``0`` or ``1`` (the default); ``infinity`` reads as ``1``: these
-    collections have nothing deeper to list."""
+def prefers_minimal(request: Request) -> bool:
+    """``Prefer: return=minimal``: no 404 propstat for what is missing."""
+    return "return=minimal" in request.headers.get("prefer", "")
+
+
+def parse_depth(value: str | None, *, infinity: bool = False) -> str:
+    """``0`` or ``1`` (the default). ``infinity`` is refused, or with
+    ``infinity=True`` read as ``1``, for collections with nothing deeper."""
     depth = (value or "1").strip().lower()
-    if depth not in ("0", "1", "infinity"):
+    if depth not in ("0", "1") and not (infinity and depth == "infinity"):
         raise InvalidInput(f"Invalid Depth header value: {depth[:20]!r} (use 0 or 1)")
     return "0" if depth == "0" else "1"
 

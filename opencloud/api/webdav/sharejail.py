@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencloud.api.webdav.mounts import Mount, jail_root, mounts
-from opencloud.api.webdav.multistatus import XML, small_body
+from opencloud.api.webdav.multistatus import parse_depth, prefers_minimal, response, small_body
 from opencloud.api.webdav.propfind import (
     MULTISTATUS_OPEN,
     PropfindRequest,
@@ -30,7 +30,7 @@ from opencloud.api.webdav.propfind import (
 )
 from opencloud.api.webdav.props import EntryContext
 from opencloud.api.webdav.target import DavTarget
-from opencloud.core.errors import Conflict, InvalidInput, NotFound
+from opencloud.core.errors import Conflict, NotFound
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
@@ -56,11 +56,9 @@ async def handle(
         raise NotFound(f"no share mounted as {target.path[1:][:80]!r}")
     if request.method != "PROPFIND":
         raise Conflict("the Shares space is a folder: GET needs a file")
-    depth = request.headers.get("depth", "1").strip().lower()
-    if depth not in ("0", "1"):
-        raise InvalidInput(f"Invalid Depth header value: {depth[:20]!r} (use 0 or 1)")
+    depth = parse_depth(request.headers.get("depth"))
     parsed = parse_propfind(await small_body(request))
-    minimal = "return=minimal" in request.headers.get("prefer", "")
+    minimal = prefers_minimal(request)
 
     def render() -> bytes:
         return _listing(
@@ -74,11 +72,7 @@ async def handle(
             minimal=minimal,
         )
 
-    headers = {"DAV": "1, 3, extended-mkcol"}
-    if minimal:
-        headers["Preference-Applied"] = "return=minimal"
-    content = await run_in_threadpool(render)
-    return Response(content, status_code=207, headers=headers, media_type=XML)
+    return response(await run_in_threadpool(render), minimal=minimal)
 
 
 def _listing(

@@ -178,9 +178,9 @@ async def handle(
 
 
 async def _propfind(request: Request, files: FilesService, trash: _Bin) -> Response:
-    depth = ms.parse_depth(request.headers.get("depth"))
+    depth = ms.parse_depth(request.headers.get("depth"), infinity=True)
     parsed = parse_propfind(await ms.small_body(request))
-    minimal = "return=minimal" in request.headers.get("prefer", "")
+    minimal = ms.prefers_minimal(request)
     space_id = files.space_id(trash.space)
     items = await run_in_threadpool(files.list_trash, trash.space)
     entries: list[ms.Entry] = []

@@ -162,9 +162,9 @@ def _not_allowed(method: str, url_path: str, allowed: str) -> Response:
 
 
 async def _propfind_meta(request: Request, files: FilesService, meta: _Meta) -> Response:
-    ms.parse_depth(request.headers.get("depth"))
+    ms.parse_depth(request.headers.get("depth"), infinity=True)
     parsed = parse_propfind(await ms.small_body(request))
-    minimal = "return=minimal" in request.headers.get("prefer", "")
+    minimal = ms.prefers_minimal(request)
     node = meta.node
     rid = files.resource_id(node.space, node.id)
     values: dict[str, str | None] = {
@@ -178,9 +178,9 @@ async def _propfind_meta(request: Request, files: FilesService, meta: _Meta) -> 
 
 
 async def _list_versions(request: Request, files: FilesService, meta: _Meta) -> Response:
-    depth = ms.parse_depth(request.headers.get("depth"))
+    depth = ms.parse_depth(request.headers.get("depth"), infinity=True)
     parsed = parse_propfind(await ms.small_body(request))
-    minimal = "return=minimal" in request.headers.get("prefer", "")
+    minimal = ms.prefers_minimal(request)
     node = meta.node
     ref = Ref(node.space, node.path)
     versions = await run_in_threadpool(files.list_versions, ref) if depth == "1" else []

@@ -92,6 +92,25 @@ def test_overwrite_is_204_and_if_match_is_honoured(dav: Dav) -> None:
     assert dav.request("GET", dav.space_url + "/o.txt").content == b"new"
 
 
+def test_overwrite_header_is_parsed_strictly(dav: Dav) -> None:
+    """``Overwrite: F`` keeps what holds the name (412); anything but T or F
+    is a 400, as on COPY and MOVE, not silently read as T."""
+    dav.put(dav.space_url + "/k.txt", b"old")
+    upload_chunks(dav, "k", {"0": b"new"})
+    dest = dav.space_url + "/k.txt"
+    for value, status in (("F", 412), ("yes", 400)):
+        move = dav.request(
+            "MOVE", f"{UP}/k/.file", headers={"Destination": dest, "Overwrite": value}
+        )
+        assert move.status_code == status, move.text
+    assert dav.request("GET", dest).content == b"old"
+    copy = dav.request(
+        "COPY", dest, headers={"Destination": dav.space_url + "/c.txt", "Overwrite": "yes"}
+    )
+    assert copy.status_code == 400
+    assert dav.request("HEAD", dav.space_url + "/c.txt").status_code == 404
+
+
 def test_propfind_lists_chunks_with_sizes(dav: Dav) -> None:
     upload_chunks(dav, "p", {"00000000": b"x" * 5, "00000005": b"y" * 7})
     listing = dav.propfind(f"{UP}/p", depth="1")
