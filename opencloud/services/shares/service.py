@@ -53,6 +53,10 @@ class SharesService:
         self._storage_id = storage_id
         self._lock = threading.RLock()
         self._shares: dict[str, Share] = {}
+        # derived from _shares, for the per-request lookups (a PROPFIND asks
+        # for every entry): (space, node) → share ids; (kind, grantee) → ids
+        self._by_node: dict[tuple[str, str], set[str]] = {}
+        self._by_grantee: dict[tuple[str, str], set[str]] = {}
         self._loaded = False
 
     # ------------------------------------------------------------ reading
@@ -75,9 +79,14 @@ class SharesService:
         """Active shares whose recipient is ``user`` or one of their groups."""
         self._load()
         now = time.time_ns()
+        with self._lock:
+            ids = set(self._by_grantee.get(("u", user.id), ()))
+            for group in user.groups:
+                ids |= self._by_grantee.get(("g", group), set())
+            candidates = [self._shares[i] for i in ids]
         found = [
             s
-            for s in self._shares.values()
+            for s in candidates
             if s.active(now)
             and _receives(user, s)
             and (include_declined or self.state(user, s) != "declined")
@@ -86,15 +95,13 @@ class SharesService:
 
     def of_node(self, space: SpaceId, node: NodeId) -> list[Share]:
         self._load()
-        return [s for s in self._shares.values() if s.space == space and s.node == node]
+        with self._lock:
+            return [self._shares[i] for i in self._by_node.get((space, node), ())]
 
     def share_types(self, space: str, node: str) -> set[int]:
         """OCS share types on a node: 0 user, 1 group (``oc:share-types``)."""
-        self._load()
         return {
-            0 if s.grantee_kind == "u" else 1
-            for s in self._shares.values()
-            if s.space == space and s.node == node
+            0 if s.grantee_kind == "u" else 1 for s in self.of_node(SpaceId(space), NodeId(node))
         }
 
     def state(self, user: Principal, share: Share) -> ShareState:
@@ -159,7 +166,7 @@ class SharesService:
             )
             self._write_grant(share)  # grant first: a crash leaves a harmless grant
             self._write_record(share)
-            self._shares[share.id] = share
+            self._add(share)
         return share
 
     def update(
@@ -192,7 +199,7 @@ class SharesService:
             share = self.get(share_id)
             self._may_share(actor, SpaceId(share.space))
             self._remove_record(share)  # record first: access ends at once
-            del self._shares[share.id]
+            self._drop(share)
             self._remove_grant(share)
         return share
 
@@ -278,6 +285,24 @@ class SharesService:
     def _record_ref(self, share: Share) -> Ref:
         return Ref(SHARES_SPACE, f"/{share.id.rpartition(':')[2]}.json")
 
+    def _add(self, share: Share) -> None:
+        """Called with the lock held."""
+        self._shares[share.id] = share
+        self._by_node.setdefault((share.space, share.node), set()).add(share.id)
+        self._by_grantee.setdefault((share.grantee_kind, share.grantee), set()).add(share.id)
+
+    def _drop(self, share: Share) -> None:
+        """Called with the lock held."""
+        del self._shares[share.id]
+        for index, key in (
+            (self._by_node, (share.space, share.node)),
+            (self._by_grantee, (share.grantee_kind, share.grantee)),
+        ):
+            ids = index.get(key, set())
+            ids.discard(share.id)
+            if not ids:
+                index.pop(key, None)
+
     def _commit(self, share: Share, changes: dict[str, object]) -> None:
         """Store ``share`` with ``changes``, then apply them to the cached
         share: a failed write leaves memory as it left the storage."""
@@ -303,7 +328,7 @@ class SharesService:
                 return
             ensure_system_space(self._driver, SHARES_SPACE, "shares")
             for share in read_json_folder(self._driver, Ref(SHARES_SPACE, "/"), Share):
-                self._shares[share.id] = share  # a damaged record shares nothing
+                self._add(share)  # a damaged record shares nothing
             self._loaded = True
 
     def all(self) -> Iterator[Share]:

@@ -196,3 +196,30 @@ def test_a_deleted_share_is_gone_even_if_its_grant_cannot_be_removed(
     with pytest.raises(NotFound):  # the record is gone: so is the share
         w.shares.get(share.id)
     assert w.shares.shared_with(w.mary) == []
+
+
+def test_lookups_by_node_and_recipient_follow_creates_and_deletes(
+    w: World, driver: StorageDriver
+) -> None:
+    to_mary = w.shares.create(
+        w.alan, w.home, w.docs, grantee_kind="u", grantee=w.mary.id, given=VIEWER
+    )
+    to_group = w.shares.create(
+        w.alan, w.home, w.docs, grantee_kind="g", grantee=w.group.id, given=VIEWER
+    )
+    of_file = w.shares.create(
+        w.alan, w.home, w.file, grantee_kind="u", grantee=w.mary.id, given=VIEWER
+    )
+    assert {s.id for s in w.shares.of_node(w.home, w.docs)} == {to_mary.id, to_group.id}
+    assert w.shares.share_types(w.home, w.docs) == {0, 1}
+    assert {s.id for s in w.shares.shared_with(w.mary)} == {to_mary.id, of_file.id}
+    assert [s.id for s in w.shares.shared_with(w.lynn)] == [to_group.id]
+    w.shares.delete(w.alan, to_mary.id)
+    w.shares.delete(w.alan, to_group.id)
+    assert w.shares.of_node(w.home, w.docs) == []
+    assert w.shares.share_types(w.home, w.docs) == set()
+    assert [s.id for s in w.shares.shared_with(w.mary)] == [of_file.id]
+    assert w.shares.shared_with(w.lynn) == []
+    again = SharesService(driver, w.spaces, w.auth, "st")  # the lookups of a restart
+    assert [s.id for s in again.of_node(w.home, w.file)] == [of_file.id]
+    assert [s.id for s in again.shared_with(w.mary)] == [of_file.id]
