@@ -20,9 +20,8 @@ files whose etag changed are read again. The service calls ``refresh`` at most
 once per ``refresh_interval`` seconds, so a change made elsewhere is seen within
 that time.
 
-Overwritten records follow the driver's version policy like any file (the posix
-driver keeps earlier contents as versions); deleted records are purged from the
-space's trash at once.
+Overwritten records keep no versions (system spaces never do); deleted records
+are purged from the space's trash at once.
 """
 
 from __future__ import annotations
