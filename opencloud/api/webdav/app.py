@@ -71,8 +71,10 @@ from opencloud.api.webdav.target import (
     TargetResolver,
     check_raw_path,
     may_write,
+    meta_or_none,
     resolve_url,
     split_dav_path,
+    stat_or_none,
 )
 from opencloud.api.webdav.xmlbody import parse_xml
 from opencloud.core.errors import (
@@ -282,14 +284,15 @@ class WebDav:
                 initiator=initiator,
                 locked=self.write_locked,
             )
-        if method in ("PUT", "LOCK"):
-            await run_in_threadpool(_may_write, files, target, method)
         table = context.locks(request)
         middleware, dav = self._wsgidav(table)
         if method == "PUT" and "if" not in request.headers:
             url = quote(canonical_url(files.storage_id, target.space, target.path))
             if not covering_locks(dav.lock_manager, url):
+                # checks the rights itself, in the thread hop that writes
                 return await transfer.put(request, files, target, initiator)
+        if method in ("PUT", "LOCK"):
+            await run_in_threadpool(_may_write, files, target, method)
         await self._to_wsgidav(
             middleware=middleware,
             request=request,
@@ -371,7 +374,7 @@ class WebDav:
             node: NodeInfo, children: list[NodeInfo]
         ) -> Iterable[tuple[NodeInfo, dict[str, bytes] | None]]:
             for entry in (node, *children):
-                meta = _meta_or_none(files, entry) if with_meta else None
+                meta = meta_or_none(files, entry) if with_meta else None
                 yield entry, meta
 
         def render(node: NodeInfo, ctx: EntryContext, children: list[NodeInfo]) -> Iterable[bytes]:
@@ -566,21 +569,16 @@ def _may_write(files: FilesService, target: DavTarget, method: str) -> None:
     if method == "PUT":
         may_write(files, target)
         return
-    try:
-        files.stat(Ref(target.space, target.path))
-    except NotFound:
+    if stat_or_none(files, Ref(target.space, target.path)) is None:
         target.rights.require("create", "add files here")
 
 
 def _may_replace(files: FilesService, dest: DavTarget, overwrite: bool) -> None:
     """A COPY or MOVE destination: adding needs ``create``, replacing what
     holds the name (it goes to the trash) needs ``delete``."""
-    try:
-        files.stat(Ref(dest.space, dest.path))
-    except NotFound:
+    if stat_or_none(files, Ref(dest.space, dest.path)) is None:
         dest.rights.require("create", "add items there")
-        return
-    if overwrite:
+    elif overwrite:
         dest.rights.require("delete", "replace what holds the name")
 
 
@@ -636,13 +634,6 @@ def _public_listing(
         node, name="", size=linked.size, etag=linked.etag, mtime_ns=linked.mtime_ns
     )
     return shown, [c for c in children if c.path == listing]
-
-
-def _meta_or_none(files: FilesService, node: NodeInfo) -> dict[str, bytes] | None:
-    try:
-        return files.get_meta(Ref(node.space, node.path))
-    except NotFound:
-        return None
 
 
 def _base_url(request: Request) -> str:

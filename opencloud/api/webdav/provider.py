@@ -33,6 +33,7 @@ from opencloud.api.http.errors import status_for
 from opencloud.api.webdav.headers import parse_mtime
 from opencloud.api.webdav.propfind import dead_key
 from opencloud.api.webdav.props import FAVORITE_KEY, PROTECTED, content_type
+from opencloud.api.webdav.target import stat_or_none
 from opencloud.core.errors import NotFound, NotSupported, OpenCloudError
 from opencloud.core.ids import SpaceId
 from opencloud.core.paths import join_path, normalize_path
@@ -242,7 +243,7 @@ class _Common:
         return True
 
     def _note_created(self, dest: Ref) -> None:
-        self.environ[CREATED_KEY] = _stat_or_none(self.env.files, dest) is None
+        self.environ[CREATED_KEY] = stat_or_none(self.env.files, dest) is None
 
     @dav_errors
     def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
@@ -251,7 +252,7 @@ class _Common:
         files = self.env.files
         self._note_created(dest)
         if self.node.kind == "dir" and not depth_infinity:
-            existing = _stat_or_none(files, dest)
+            existing = stat_or_none(files, dest)
             if existing is not None:
                 files.delete(dest, initiator=self.env.initiator)
             files.mkdir(dest, initiator=self.env.initiator)
@@ -284,13 +285,6 @@ def _serialize(value: Element) -> bytes:
     return data
 
 
-def _stat_or_none(files: FilesService, ref: Ref) -> NodeInfo | None:
-    try:
-        return files.stat(ref)
-    except NotFound:
-        return None
-
-
 class FolderResource(_Common, DAVCollection):  # type: ignore[misc]
     def __init__(
         self, path: str, environ: dict[str, Any], env: DavRequestEnv, node: NodeInfo
@@ -305,7 +299,7 @@ class FolderResource(_Common, DAVCollection):  # type: ignore[misc]
     @dav_errors
     def get_member(self, name: str) -> _Resource | None:
         ref = Ref(self.node.space, join_path(self.node.path, name))
-        node = _stat_or_none(self.env.files, ref)
+        node = stat_or_none(self.env.files, ref)
         if node is None:
             return None
         path = self.path.rstrip("/") + "/" + name

@@ -29,13 +29,12 @@ from opencloud.api.webdav.propfind import (
     wanted,
 )
 from opencloud.api.webdav.props import EntryContext
-from opencloud.api.webdav.target import DavTarget
+from opencloud.api.webdav.target import DavTarget, meta_or_none
 from opencloud.core.errors import Conflict, NotFound
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.shares.types import SHARE_JAIL
-from opencloud.storage.types import NodeInfo, Ref
 
 #: ``oc:spaceid`` of the Shares space, and ``oc:id`` of its root.
 JAIL_SPACE_ID = f"{SHARE_JAIL}${SHARE_JAIL}"
@@ -105,7 +104,7 @@ def _listing(
     if children:
         for mount in found:
             node = msgspec.structs.replace(mount.node, name=mount.name)
-            meta = _meta(files, node) if with_meta else None
+            meta = meta_or_none(files, node) if with_meta else None
             ctx = _mount_context(files, shares, user, mount, base_url)
             at = DavTarget(
                 node.space,
@@ -136,10 +135,3 @@ def _mount_context(
         share_root=mount.node.path,
         share_id=mount.share.id,
     )
-
-
-def _meta(files: FilesService, node: NodeInfo) -> dict[str, bytes] | None:
-    try:
-        return files.get_meta(Ref(node.space, node.path))
-    except NotFound:
-        return None

@@ -128,14 +128,27 @@ def may_write(files: FilesService, target: DavTarget, ref: Ref | None = None) ->
     to the Shares space itself."""
     if target.jail:
         raise PermissionDenied("nothing can be added to the Shares space itself")
-    ref = ref or Ref(target.space, target.path)
-    try:
-        files.stat(ref)
-    except NotFound:
+    if stat_or_none(files, ref or Ref(target.space, target.path)) is None:
         target.rights.require("create", "add files here")
         return False
     target.rights.require("update", "change this file")
     return True
+
+
+def stat_or_none(files: FilesService, ref: Ref) -> NodeInfo | None:
+    """What ``ref`` names now, or None."""
+    try:
+        return files.stat(ref)
+    except NotFound:
+        return None
+
+
+def meta_or_none(files: FilesService, node: NodeInfo) -> dict[str, bytes] | None:
+    """The metadata of ``node``, or None when it is gone (listed a moment ago)."""
+    try:
+        return files.get_meta(Ref(node.space, node.path))
+    except NotFound:
+        return None
 
 
 class TargetResolver:

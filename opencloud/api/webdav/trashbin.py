@@ -38,7 +38,7 @@ from opencloud.api.webdav import multistatus as ms
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.propfind import parse_propfind
 from opencloud.api.webdav.props import content_type, http_date
-from opencloud.api.webdav.target import DavTarget, split_dav_path
+from opencloud.api.webdav.target import DavTarget, split_dav_path, stat_or_none
 from opencloud.api.webdav.transfer import RawResponse
 from opencloud.core.errors import (
     Conflict,
@@ -256,7 +256,7 @@ async def _restore(
         ref = Ref(trash.space, dest.path)
         if locked(request, ref):
             raise Locked(f"{dest.path} is locked")
-        existing = _existing(files, ref)
+        existing = stat_or_none(files, ref)
         if existing is not None:
             if not replace:
                 raise PreconditionFailed(f"{dest.path} exists and Overwrite is F")
@@ -269,10 +269,3 @@ async def _restore(
     headers = node_headers(files, node, rights)
     headers["Content-Length"] = "0"
     return RawResponse(status, headers)
-
-
-def _existing(files: FilesService, ref: Ref) -> NodeInfo | None:
-    try:
-        return files.stat(ref)
-    except NotFound:
-        return None
