@@ -49,6 +49,7 @@ from opencloud.api.webdav import (
 from opencloud.api.webdav.headers import node_headers
 from opencloud.api.webdav.locks import DurableLockStorage, covering_locks
 from opencloud.api.webdav.multistatus import (
+    XML,
     overwrite,
     parse_depth,
     prefers_minimal,
@@ -88,8 +89,6 @@ from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.spaces.rights import Rights
 from opencloud.storage.types import NodeInfo, Ref
-
-XML = "application/xml; charset=utf-8"
 
 ALLOW = (
     "OPTIONS, GET, HEAD, POST, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, PUT, MKCOL, LOCK, UNLOCK"

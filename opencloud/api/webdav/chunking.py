@@ -20,7 +20,6 @@ upload folder is 404, like anything else of theirs.
 from __future__ import annotations
 
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,11 +28,13 @@ from starlette.responses import Response
 from opencloud.api.http import context
 from opencloud.api.http.errors import ErrorInfo, error_response
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
-from opencloud.api.webdav.multistatus import overwrite, parse_depth
+from opencloud.api.webdav.multistatus import XML, overwrite, parse_depth
+from opencloud.api.webdav.propfind import MULTISTATUS_OPEN, OK
 from opencloud.api.webdav.props import http_date
 from opencloud.api.webdav.target import TargetResolver, may_write, resolve_url
 from opencloud.api.webdav.transfer import RawResponse, body_blocks, declared_length
 from opencloud.api.webdav.tus import LockCheck
+from opencloud.api.webdav.xmlbody import text
 from opencloud.core.errors import (
     AlreadyExists,
     Conflict,
@@ -49,8 +50,6 @@ from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
 from opencloud.storage.protocol import Upload
 from opencloud.storage.types import NodeInfo, Ref
-
-XML = "application/xml; charset=utf-8"
 
 
 async def handle(
@@ -223,19 +222,15 @@ def _entry(href: str, node: NodeInfo) -> str:
         props = "<d:resourcetype/>"
         props += f"<d:getcontentlength>{node.size}</d:getcontentlength>"
     props += f"<d:getlastmodified>{http_date(node.mtime_ns)}</d:getlastmodified>"
-    props += f"<d:getetag>{escape(node.etag)}</d:getetag>"
+    props += f"<d:getetag>{text(node.etag)}</d:getetag>"
     return (
-        f"<d:response><d:href>{escape(href)}</d:href><d:propstat><d:prop>{props}</d:prop>"
-        "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+        f"<d:response><d:href>{text(href)}</d:href><d:propstat><d:prop>{props}</d:prop>"
+        f"{OK}</d:response>"
     )
 
 
 def _multistatus(entries: list[str]) -> Response:
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" '
-        'xmlns:oc="http://owncloud.org/ns">' + "".join(entries) + "</d:multistatus>"
-    )
+    body = MULTISTATUS_OPEN + "".join(entries) + "</d:multistatus>"
     return Response(body.encode(), status_code=207, media_type=XML)
 
 
@@ -262,8 +257,8 @@ async def _propfind_transfers(
     depth = parse_depth(request.headers.get("depth"))
     transfers = await run_in_threadpool(uploads.list_transfers, user.id) if depth == "1" else []
     href = quote(base + "/")
-    root = f"<d:response><d:href>{escape(href)}</d:href><d:propstat><d:prop>"
+    root = f"<d:response><d:href>{text(href)}</d:href><d:propstat><d:prop>"
     root += "<d:resourcetype><d:collection/></d:resourcetype></d:prop>"
-    root += "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+    root += f"{OK}</d:response>"
     entries = [root] + [_entry(href + quote(t.name) + "/", t) for t in transfers]
     return _multistatus(entries)

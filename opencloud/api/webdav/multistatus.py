@@ -17,9 +17,15 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opencloud.api.webdav.propfind import PropfindRequest, empty_element
-from opencloud.api.webdav.props import NAMESPACE_DECLS, tag
-from opencloud.api.webdav.xmlbody import MAX_XML_BODY
+from opencloud.api.webdav.propfind import (
+    MISSING,
+    MULTISTATUS_OPEN,
+    OK,
+    PropfindRequest,
+    empty_element,
+)
+from opencloud.api.webdav.props import tag
+from opencloud.api.webdav.xmlbody import MAX_XML_BODY, text
 from opencloud.core.errors import InvalidInput, TooLarge
 
 XML = "application/xml; charset=utf-8"
@@ -30,19 +36,11 @@ HREF_SAFE = "/!:@&=+,;()'*~"
 
 Entry = tuple[str, Mapping[str, str | None]]  # (href, Clark name → XML or None)
 
-_OK = "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
-_MISSING = "<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
-
 
 def href(path: str, *, collection: bool = False) -> str:
     """The percent-encoded href of a decoded URL path."""
     encoded = quote(path, safe=HREF_SAFE)
     return encoded + "/" if collection and not encoded.endswith("/") else encoded
-
-
-def text(value: str) -> str:
-    """Escape character data."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def prop(name: str, value: str) -> str:
@@ -71,7 +69,7 @@ def render(
         mode = "allprop"
         names = allprop + tuple(n for n in request.names if n not in allprop)
     report_missing = mode == "prop" and not minimal
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<d:multistatus {NAMESPACE_DECLS}>']
+    parts = [MULTISTATUS_OPEN]
     for where, values in entries:
         found: list[str] = []
         missing: list[str] = []
@@ -85,9 +83,9 @@ def render(
                 missing.append(empty_element(name))
         parts.append(f"<d:response><d:href>{where}</d:href>")
         if found:
-            parts.append(f"<d:propstat><d:prop>{''.join(found)}</d:prop>{_OK}")
+            parts.append(f"<d:propstat><d:prop>{''.join(found)}</d:prop>{OK}")
         if missing:
-            parts.append(f"<d:propstat><d:prop>{''.join(missing)}</d:prop>{_MISSING}")
+            parts.append(f"<d:propstat><d:prop>{''.join(missing)}</d:prop>{MISSING}")
         parts.append("</d:response>")
     parts.append("</d:multistatus>")
     return "".join(parts).encode("utf-8", "surrogateescape")

@@ -16,13 +16,19 @@ import msgspec
 
 from opencloud.api.webdav.props import ALLPROP, LIVE, NAMESPACE_DECLS, NEEDS, EntryContext
 from opencloud.api.webdav.target import DavTarget
-from opencloud.api.webdav.xmlbody import DAV_NS, parse_xml, split_clark
+from opencloud.api.webdav.xmlbody import DAV_NS, attr, parse_xml, split_clark
 from opencloud.core.errors import InvalidInput
 from opencloud.storage.types import NodeInfo
 
 Mode = Literal["allprop", "propname", "prop"]
 
 _CHUNK = 64 * 1024
+
+#: The opening of every multistatus reply.
+MULTISTATUS_OPEN = f'<?xml version="1.0" encoding="UTF-8"?>\n<d:multistatus {NAMESPACE_DECLS}>'
+#: The ends of a 200 and a 404 propstat.
+OK = "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+MISSING = "<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
 
 
 class PropfindRequest(msgspec.Struct, frozen=True):
@@ -97,12 +103,8 @@ def empty_element(name: str) -> str:
     if ns == "http://owncloud.org/ns":
         return f"<oc:{local}/>"
     if ns:
-        return f'<x:{local} xmlns:x="{_xml_attr(ns)}"/>'
+        return f"<x:{local} xmlns:x={attr(ns)}/>"
     return f'<{local} xmlns=""/>'
-
-
-def _xml_attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def multistatus(
@@ -116,9 +118,7 @@ def multistatus(
     """The reply body, in chunks of about 64 KiB."""
     names = wanted(request)
     render = _Renderer(target, names, request.mode, ctx, minimal)
-    buffer: list[str] = [
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<d:multistatus {NAMESPACE_DECLS}>'
-    ]
+    buffer: list[str] = [MULTISTATUS_OPEN]
     size = 0
     for node, meta in entries:
         part = render(node, meta)
@@ -144,13 +144,6 @@ def render_response(
     """One ``<d:response>`` with its own target and context, for replies whose
     entries live in different places (the Shares space lists its mounts)."""
     return _Renderer(target, wanted(request), request.mode, ctx, minimal)(node, meta)
-
-
-#: The opening of every multistatus reply (``multistatus`` writes its own).
-MULTISTATUS_OPEN = f'<?xml version="1.0" encoding="UTF-8"?>\n<d:multistatus {NAMESPACE_DECLS}>'
-
-_OK = "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
-_MISSING = "<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
 
 
 class _Renderer:
@@ -194,7 +187,7 @@ class _Renderer:
         href = self.target.href(node.path, collection=node.kind == "dir")
         parts = f"<d:response><d:href>{href}</d:href>"
         if found:
-            parts += f"<d:propstat><d:prop>{''.join(found)}</d:prop>{_OK}"
+            parts += f"<d:propstat><d:prop>{''.join(found)}</d:prop>{OK}"
         if missing and self.report_missing:
-            parts += f"<d:propstat><d:prop>{''.join(missing)}</d:prop>{_MISSING}"
+            parts += f"<d:propstat><d:prop>{''.join(missing)}</d:prop>{MISSING}"
         return parts + "</d:response>"

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from opencloud.api.webdav.xmlbody import DAV_NS, OC_NS, OCS_NS
+from opencloud.api.webdav.xmlbody import DAV_NS, OC_NS, OCS_NS, text
 from opencloud.services.spaces.rights import FULL, Rights
 from opencloud.storage.types import NodeInfo, Quota
 
@@ -58,7 +58,7 @@ class EntryContext(msgspec.Struct, kw_only=True):
         """``resource_id(node)``, computed once per entry (id and fileid both use it)."""
         if self._memo_node is not node:
             self._memo_node = node
-            self._memo_id = _xml(self.resource_id(node))
+            self._memo_id = text(self.resource_id(node))
         return self._memo_id
 
 
@@ -69,13 +69,6 @@ def tag(name: str) -> str:
     """``d:getetag`` for ``{DAV:}getetag`` (known namespaces only)."""
     ns, _, local = name[1:].partition("}")
     return f"{PREFIXES[ns]}:{local}"
-
-
-def _xml(value: str) -> str:
-    """Escape character data; most values (ids, etags, names) need nothing."""
-    if "&" in value or "<" in value or ">" in value:
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return value
 
 
 def _wrap(name: str) -> Callable[[str], str]:
@@ -202,15 +195,15 @@ def _activelock(lock: Mapping[str, Any], ctx: EntryContext) -> str:
     if owner_xml.startswith("<?xml"):
         owner_xml = owner_xml[owner_xml.index("?>") + 2 :].strip()
     root = str(lock.get("root", ""))
-    root_href = _xml(ctx.lock_href(root) if ctx.lock_href else root)
+    root_href = text(ctx.lock_href(root) if ctx.lock_href else root)
     return (
         "<d:activelock>"
-        f"<d:locktype><d:{_xml(str(lock.get('type', 'write')))}/></d:locktype>"
-        f"<d:lockscope><d:{_xml(str(lock.get('scope', 'exclusive')))}/></d:lockscope>"
-        f"<d:depth>{_xml(str(lock.get('depth', '0')))}</d:depth>"
+        f"<d:locktype><d:{text(str(lock.get('type', 'write')))}/></d:locktype>"
+        f"<d:lockscope><d:{text(str(lock.get('scope', 'exclusive')))}/></d:lockscope>"
+        f"<d:depth>{text(str(lock.get('depth', '0')))}</d:depth>"
         f"{owner_xml}"
         f"<d:timeout>{seconds}</d:timeout>"
-        f"<d:locktoken><d:href>{_xml(str(lock.get('token', '')))}</d:href></d:locktoken>"
+        f"<d:locktoken><d:href>{text(str(lock.get('token', '')))}</d:href></d:locktoken>"
         f"<d:lockroot><d:href>{root_href}</d:href></d:lockroot>"
         "</d:activelock>"
     )
@@ -240,13 +233,13 @@ _SHARE_PERMISSIONS = _wrap("{http://open-collaboration-services.org/ns}share-per
 _COLLECTION = "<d:resourcetype><d:collection/></d:resourcetype>"
 
 LIVE: dict[str, Renderer] = {
-    "{DAV:}getetag": lambda n, c: _ETAG(_xml(n.etag)),
+    "{DAV:}getetag": lambda n, c: _ETAG(text(n.etag)),
     "{DAV:}getlastmodified": lambda n, c: _MODIFIED(http_date(n.mtime_ns)),
     "{DAV:}resourcetype": lambda n, c: _COLLECTION if n.kind == "dir" else "<d:resourcetype/>",
-    "{DAV:}displayname": lambda n, c: _DISPLAYNAME(_xml(n.name)),
+    "{DAV:}displayname": lambda n, c: _DISPLAYNAME(text(n.name)),
     "{DAV:}getcontentlength": lambda n, c: _LENGTH(str(n.size)) if n.kind == "file" else None,
     "{DAV:}getcontenttype": lambda n, c: (
-        _TYPE(_xml(content_type(n.name))) if n.kind == "file" else None
+        _TYPE(text(content_type(n.name))) if n.kind == "file" else None
     ),
     "{DAV:}quota-used-bytes": _quota_used,
     "{DAV:}quota-available-bytes": _quota_available,
@@ -257,9 +250,9 @@ LIVE: dict[str, Renderer] = {
         _PARENT(c.parent_id(n)) if n.parent_id else None
     ),
     "{http://owncloud.org/ns}shareid": lambda n, c: (
-        _SHAREID(_xml(c.share_id)) if c.share_id and n.path == c.share_root else None
+        _SHAREID(text(c.share_id)) if c.share_id and n.path == c.share_root else None
     ),
-    "{http://owncloud.org/ns}name": lambda n, c: _NAME(_xml(n.name)),
+    "{http://owncloud.org/ns}name": lambda n, c: _NAME(text(n.name)),
     "{http://owncloud.org/ns}permissions": lambda n, c: _PERMISSIONS(
         permissions(n, c.rights, c.share_root)
     ),
@@ -269,10 +262,10 @@ LIVE: dict[str, Renderer] = {
     "{DAV:}lockdiscovery": _lockdiscovery,
     "{DAV:}supportedlock": lambda n, c: SUPPORTED_LOCKS,
     "{http://owncloud.org/ns}share-types": _share_types,
-    "{http://owncloud.org/ns}owner-id": lambda n, c: _OWNER_ID(_xml(c.owner_id)),
-    "{http://owncloud.org/ns}owner-display-name": lambda n, c: _OWNER_NAME(_xml(c.owner_name)),
+    "{http://owncloud.org/ns}owner-id": lambda n, c: _OWNER_ID(text(c.owner_id)),
+    "{http://owncloud.org/ns}owner-display-name": lambda n, c: _OWNER_NAME(text(c.owner_name)),
     "{http://owncloud.org/ns}privatelink": lambda n, c: _PRIVATELINK(
-        _xml(f"{c.base_url}/f/{c.rid(n)}")
+        text(f"{c.base_url}/f/{c.rid(n)}")
     ),
     "{http://owncloud.org/ns}has-preview": lambda n, c: _PREVIEW("0") if n.kind == "file" else None,
     "{http://owncloud.org/ns}tags": lambda n, c: "<oc:tags/>",

@@ -38,6 +38,7 @@ from opencloud.api.webdav.propfind import parse_propfind
 from opencloud.api.webdav.props import checksum_value, content_type, http_date
 from opencloud.api.webdav.target import split_dav_path
 from opencloud.api.webdav.transfer import RawResponse, serve_file
+from opencloud.api.webdav.xmlbody import text
 from opencloud.core.errors import InvalidInput, Locked, NotFound
 from opencloud.core.ids import NodeId, SpaceId, is_uuid, parse_resource_id
 from opencloud.services.auth.types import Principal
@@ -198,7 +199,7 @@ async def _list_versions(request: Request, files: FilesService, meta: _Meta) -> 
             ETAG: ms.prop(ETAG, version.etag),
             CONTENT_TYPE: ms.prop(CONTENT_TYPE, kind),
             CHECKSUMS: (
-                f"<oc:checksums><oc:checksum>{ms.text(sums)}</oc:checksum></oc:checksums>"
+                f"<oc:checksums><oc:checksum>{text(sums)}</oc:checksum></oc:checksums>"
                 if sums
                 else None
             ),

@@ -98,8 +98,12 @@ def split_clark(name: str) -> tuple[str, str]:
 
 
 def text(value: str) -> str:
-    return escape(value)
+    """Escape character data; most values (ids, etags, names) need nothing."""
+    if "&" in value or "<" in value or ">" in value:
+        return escape(value)
+    return value
 
 
 def attr(value: str) -> str:
+    """An attribute value, escaped and quoted."""
     return quoteattr(value)
