@@ -697,4 +697,13 @@ def parse_duration(text: str) -> timedelta:
             raise InvalidInput(f"invalid duration {text[:40]!r}: use e.g. 72h, 30m or 7d")
     if number:
         raise InvalidInput(f"invalid duration {text!r}: a number needs a unit (d, h, m or s)")
+    if total <= 0:
+        raise InvalidInput(f"invalid duration {text!r}: it must be longer than nothing")
+    if total > MAX_DURATION.total_seconds():
+        raise InvalidInput(f"invalid duration {text[:40]!r}: at most {MAX_DURATION.days} days")
     return timedelta(seconds=total)
+
+
+#: The longest token lifetime accepted (ten years): beyond it dates stop being
+#: representable long before they stop being meaningful.
+MAX_DURATION = timedelta(days=3650)

@@ -76,6 +76,9 @@ def test_app_token_life_cycle(client: TestClient, admin_headers: dict[str, str])
 def test_app_token_bad_requests(client: TestClient, admin_headers: dict[str, str]) -> None:
     assert client.post(TOKENS, headers=admin_headers).status_code == 400
     assert client.post(TOKENS, headers=admin_headers, params={"expiry": "soon"}).status_code == 400
+    for absurd in ("99999999999999999h", "0h"):  # a date past year 9999; already expired
+        reply = client.post(TOKENS, headers=admin_headers, params={"expiry": absurd})
+        assert reply.status_code == 400, reply.text
     assert client.delete(TOKENS, headers=admin_headers).status_code == 400
     missing = client.delete(TOKENS, headers=admin_headers, params={"token": "nope"})
     assert missing.status_code == 404
