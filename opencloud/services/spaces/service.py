@@ -228,7 +228,7 @@ class SpacesService:
             role=given.id,
             created=time.time_ns(),
             creator=creator,
-            expires=expires,
+            expires=check_expiry(expires),
         )
         with self._lock:
             state = self._load(space)

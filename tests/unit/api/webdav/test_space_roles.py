@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from opencloud.core.errors import Conflict
+from opencloud.core.errors import Conflict, InvalidInput
 from opencloud.services.shares.types import SHARE_JAIL
 from opencloud.services.spaces.roles import MANAGER, SPACE_EDITOR, SPACE_VIEWER, Role
 
@@ -144,3 +144,13 @@ def test_chunked_uploads_follow_the_role(dav: Dav) -> None:
     assert dav.request("HEAD", viewer + "/new.txt").status_code == 404
     jail = {"Destination": f"/dav/spaces/{SHARE_JAIL}${SHARE_JAIL}/x.txt"}
     assert as_mary(dav, "MOVE", up + "/.file", headers=jail) == 403
+
+
+def test_a_membership_cannot_start_expired(dav: Dav) -> None:
+    auth = dav.state["auth"]
+    spaces = dav.state["spaces"]
+    alan = auth.principal("alan")
+    info = spaces.create_project(alan, "Apollo")
+    with pytest.raises(InvalidInput):
+        spaces.set_member(info.id, "u", auth.get_user("mary").id, SPACE_VIEWER, expires=1)
+    assert [g.id for g in spaces.members(info.id)] == [alan.id]
