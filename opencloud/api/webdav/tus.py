@@ -293,8 +293,15 @@ def _checksum_mismatch(message: str) -> RawResponse:
     )
 
 
-def _file_headers(files: FilesService, node: NodeInfo) -> dict[str, str]:
-    headers = node_headers(files, node)
+def _file_headers(
+    files: FilesService, node: NodeInfo, target: DavTarget | None = None
+) -> dict[str, str]:
+    """The new file's headers; with the creation request's ``target`` they
+    show the caller's real rights (a PATCH to ``/data/{token}`` knows none)."""
+    if target is None:
+        headers = node_headers(files, node)
+    else:
+        headers = node_headers(files, node, target.rights, target.share_root)
     headers["Last-Modified"] = http_date(node.mtime_ns)
     return headers
 
@@ -360,7 +367,7 @@ async def create(
                 return RawResponse(400, headers)  # nobody reads it
         headers["Upload-Offset"] = str(receiver.offset)
         if receiver.node is not None:
-            headers.update(_file_headers(files, receiver.node))
+            headers.update(_file_headers(files, receiver.node, target))
             if mtime_ns is not None:
                 headers["X-OC-MTime"] = "accepted"
         return RawResponse(201, headers)

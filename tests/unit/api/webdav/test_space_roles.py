@@ -154,3 +154,16 @@ def test_a_membership_cannot_start_expired(dav: Dav) -> None:
     with pytest.raises(InvalidInput):
         spaces.set_member(info.id, "u", auth.get_user("mary").id, SPACE_VIEWER, expires=1)
     assert [g.id for g in spaces.members(info.id)] == [alan.id]
+
+
+def test_tus_creation_reports_the_callers_rights(dav: Dav) -> None:
+    editor = project(dav, SPACE_EDITOR)
+    headers = {
+        "Tus-Resumable": "1.0.0",
+        "Upload-Length": "2",
+        "Upload-Metadata": "filename bmV3LnR4dA==",  # new.txt
+        "Content-Type": "application/offset+octet-stream",
+    }
+    done = dav.request("POST", editor + "/", headers=headers, content=b"hi", auth=MARY)
+    assert done.status_code == 201
+    assert done.headers["oc-perm"] == "DNVW"  # an editor's letters, not the owner's
