@@ -346,8 +346,11 @@ class AuthService:
                 raise AlreadyExists(f"a user named {username!r} already exists")
             if self._dir.get(self._dir.users, user.id) is not None:
                 raise AlreadyExists(f"a user with id {user.id} already exists")
-            self._provision_space(user)
+            # the record first: if the space cannot be made now, the user still
+            # exists and gets it on first use (SpacesService.personal); the other
+            # order could leave a space that belongs to nobody
             self._dir.put(self._dir.users, user)
+            self._provision_space(user)
         log.info("created user %s (%s)", user.username, user.id)
         return user
 
