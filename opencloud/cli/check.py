@@ -1,7 +1,7 @@
 """``opencloud check [--repair]``: verify (and repair) the storage against its metadata.
 
-The driver does the work if it can (``Checkable``); then the shares are
-checked against the tree (``services/shares/reconcile.py``). This command prints what it
+The driver does the work if it can (``Checkable``); then the shares and
+links are checked against the tree (``services/shares/reconcile.py``). This command prints what it
 finds and turns the result into an exit code for scripts and cron: 1 when an
 error-severity problem is left unrepaired, else 0. A driver refuses ``--repair``
 while a server holds the tree (it raises Locked or StorageUnavailable); that
@@ -17,7 +17,7 @@ import click
 
 from opencloud.app.wiring import load_storage
 from opencloud.config.load import load_settings
-from opencloud.services.shares.reconcile import check_shares
+from opencloud.services.shares.reconcile import check_links, check_shares
 from opencloud.storage.protocol import Checkable
 
 
@@ -35,6 +35,7 @@ def check(repair: bool) -> None:
         findings = itertools.chain(
             driver.check(repair=repair),
             check_shares(driver, repair=repair),  # after the tree: it reads node ids
+            check_links(driver, repair=repair),
         )
         for finding in findings:
             mark = " [repaired]" if finding.repaired else ""

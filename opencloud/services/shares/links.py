@@ -23,16 +23,31 @@ Passwords are required for every link but internal ones by default
 Wrong link passwords are throttled per token and per client address: after
 ``attempts`` failures within ``window`` seconds further attempts are refused
 with ``Throttled`` (429), the right password included.
+
+Like a share, a link is kept twice: the record (the truth) and a mark in the
+metadata of its item (``link:<id>``), so the tree itself says what is linked
+and ``opencloud check`` can compare the two. A link is created mark first,
+record second, and removed record first, mark second: a crash leaves at worst
+a mark without a record, which opens nothing.
+
+A password-protected link can also be opened for a while without its
+password by a *signature* (``?signature=&expiration=``, what OpenCloud's
+``oc:signature-auth`` hands out for downloads): an HMAC of the token and the
+expiry under a key derived from the link's password hash, so a new password
+ends every signature made for the old one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import secrets
 import string
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
 from typing import Literal, get_args
 
 import msgspec
@@ -48,6 +63,7 @@ from opencloud.services.auth.passwords import VerifyCache, hash_password, verify
 from opencloud.services.auth.throttle import Throttle
 from opencloud.services.auth.types import Principal
 from opencloud.services.shares.service import SHARES_SPACE
+from opencloud.services.shares.signing import SigningKeys
 from opencloud.services.spaces.rights import NONE, Rights
 from opencloud.services.spaces.service import SpacesService, check_expiry
 from opencloud.storage.protocol import StorageDriver
@@ -76,6 +92,12 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits
 ID_LENGTH = 15  # OpenCloud's link ids are 15 letters
 TOKEN_LENGTH = 32  # ~190 bits: not guessable
 
+#: The metadata key prefix of a link's mark on its item (``link:<id>``).
+MARK_PREFIX = "link:"
+
+#: How long a signature handed out for a password-protected link is good for.
+SIGNATURE_TTL = 30 * 60  # seconds
+
 
 class Link(msgspec.Struct, kw_only=True):
     id: str
@@ -96,6 +118,23 @@ class Link(msgspec.Struct, kw_only=True):
     @property
     def has_password(self) -> bool:
         return bool(self.password_hash)
+
+    @property
+    def mark_key(self) -> str:
+        """The metadata key of this link's mark on its item."""
+        return f"{MARK_PREFIX}{self.id}"
+
+    def mark(self) -> LinkMark:
+        return LinkMark(id=self.id, creator=self.creator, created=self.created)
+
+
+class LinkMark(msgspec.Struct, frozen=True, kw_only=True):
+    """What a linked item's metadata says of a link (it never changes: the
+    record keeps what can)."""
+
+    id: str
+    creator: str
+    created: int
 
 
 def link_rights(link_type: str, *, kind: str) -> Rights:
@@ -149,9 +188,14 @@ class LinksService:
         self._lock = threading.RLock()
         self._links: dict[str, Link] = {}
         self._by_token: dict[str, str] = {}
+        # derived from _links: (space, node) → link ids (oc:share-types asks
+        # for every entry of a listing)
+        self._by_node: dict[tuple[str, str], set[str]] = {}
         self._loaded = False
         self.throttle = Throttle(attempts=attempts, window=window, what="this link")
         self._verified = VerifyCache(ttl=60.0)
+        #: the users' keys for signed URLs (``OC-Signature``), kept beside the links
+        self.signing_keys = SigningKeys(driver)
 
     # ------------------------------------------------------------ reading
     def get(self, link_id: str) -> Link:
@@ -174,8 +218,15 @@ class LinksService:
     def of_node(self, space: str, node: str) -> list[Link]:
         """Links of one item, oldest first."""
         self._load()
-        found = [x for x in self._links.values() if x.space == space and x.node == node]
+        with self._lock:
+            found = [self._links[i] for i in self._by_node.get((space, node), ())]
         return sorted(found, key=lambda x: (x.created, x.id))
+
+    def share_types(self, space: str, node: str) -> set[int]:
+        """``{3}`` (OCS's public link) when the item has a link, else nothing:
+        an in-memory lookup, cheap enough for every entry of a listing."""
+        self._load()
+        return {3} if self._by_node.get((space, node)) else set()
 
     def created_by(self, user: Principal) -> list[Link]:
         self._load()
@@ -228,6 +279,38 @@ class LinksService:
             self.throttle.failed(key)
         raise Unauthenticated("wrong password for this public link")
 
+    def sign(self, link: Link, now_s: float | None = None) -> tuple[str, str]:
+        """A signature that opens ``link`` for reading for ``SIGNATURE_TTL``
+        seconds without its password, and its expiry (RFC 3339), as
+        ``oc:signature-auth`` hands them out. Only for a password-protected link."""
+        if not link.has_password:
+            raise InvalidInput("only a password-protected link is opened by a signature")
+        now = time.time() if now_s is None else now_s
+        expiration = _rfc3339(int(now) + SIGNATURE_TTL)
+        return self._signature(link, expiration), expiration
+
+    def check_signature(
+        self, link: Link, signature: str, expiration: str, now_s: float | None = None
+    ) -> None:
+        """Accept ``signature`` for ``link`` until ``expiration``: InvalidInput
+        for a malformed expiry, Unauthenticated for a wrong or expired one (the
+        comparison takes the same time whatever the signature)."""
+        moment = parse_rfc3339(expiration, "expiration")
+        if not link.has_password:
+            raise Unauthenticated("this public link takes no signature")
+        expected = self._signature(link, expiration)
+        if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+            raise Unauthenticated("wrong signature for this public link")
+        now = time.time() if now_s is None else now_s
+        if moment <= now:
+            raise Unauthenticated("the signature of this public link has expired")
+
+    @staticmethod
+    def _signature(link: Link, expiration: str) -> str:
+        key = hashlib.sha256(b"opencloud public-link signature\0" + link.password_hash.encode())
+        message = f"{link.token}|{expiration}".encode()
+        return hmac.new(key.digest(), message, hashlib.sha256).hexdigest()
+
     # ------------------------------------------------------------ writing
     def create(
         self,
@@ -263,9 +346,17 @@ class LinksService:
                 display_name=display_name,
                 quick_link=quick_link,
             )
-            self._write(link)
-            self._links[link.id] = link
-            self._by_token[link.token] = link.id
+            # mark first, record second: a crash leaves a mark that opens nothing
+            self._driver.set_meta(
+                Ref(node.space, node.path), {link.mark_key: msgspec.json.encode(link.mark())}
+            )
+            try:
+                self._write(link)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self._remove_mark(link)
+                raise
+            self._add(link)
         return link
 
     def update(
@@ -320,10 +411,10 @@ class LinksService:
             link = self.get(link_id)
             self._may_share(actor, SpaceId(link.space))
             with contextlib.suppress(NotFound):
-                self._driver.delete(self._ref(link))
-            del self._links[link.id]
-            self._by_token.pop(link.token, None)
+                self._driver.delete(self._ref(link))  # record first: the truth
+            self._drop(link)
             self._verified.forget_proof(link.password_hash)
+            self._remove_mark(link)
         return link
 
     # ------------------------------------------------------------ internals
@@ -345,6 +436,28 @@ class LinksService:
     def _ref(self, link: Link) -> Ref:
         return Ref(SHARES_SPACE, f"{LINKS_DIR}/{link.id}.json")
 
+    def _remove_mark(self, link: Link) -> None:
+        try:
+            node = self.node(link)
+        except NotFound:
+            return  # the item is gone (trash purged): nothing to clean
+        self._driver.set_meta(Ref(node.space, node.path), {}, remove=[link.mark_key])
+
+    def _add(self, link: Link) -> None:
+        """Called with the lock held."""
+        self._links[link.id] = link
+        self._by_token[link.token] = link.id
+        self._by_node.setdefault((link.space, link.node), set()).add(link.id)
+
+    def _drop(self, link: Link) -> None:
+        """Called with the lock held."""
+        self._links.pop(link.id, None)
+        self._by_token.pop(link.token, None)
+        ids = self._by_node.get((link.space, link.node), set())
+        ids.discard(link.id)
+        if not ids:
+            self._by_node.pop((link.space, link.node), None)
+
     def _write(self, link: Link) -> None:
         ensure_system_space(self._driver, SHARES_SPACE, "shares")
         self._ensure_dir()
@@ -365,10 +478,45 @@ class LinksService:
                 return
             ensure_system_space(self._driver, SHARES_SPACE, "shares")
             for link in read_json_folder(self._driver, Ref(SHARES_SPACE, LINKS_DIR), Link):
-                self._links[link.id] = link  # a damaged record opens nothing
-                self._by_token[link.token] = link.id
+                self._add(link)  # a damaged record opens nothing
             self._loaded = True
 
 
 def _random(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _rfc3339(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(value: str, what: str) -> float:
+    """Seconds since the epoch of an RFC 3339 date-time with its offset
+    (``2025-01-31T12:00:00Z``); InvalidInput naming ``what`` otherwise."""
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text) if "T" in text and len(text) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput(f"{what} is not an RFC 3339 date-time with an offset: {value[:40]!r}")
+    return moment.timestamp()
+
+
+def drop_name(name: str, taken: Collection[str]) -> str:
+    """The name a file dropped into a file drop is stored under: ``name``
+    itself while it is free, else ``name (2).ext``, ``name (3).ext``… as
+    OpenCloud numbers them (the existing file counts as the first); the
+    extension of ``a.tar.gz`` is ``.tar.gz``, a dot file has none."""
+    if name not in taken:
+        return name
+    stem, extension = name, ""
+    dot = name.rfind(".")
+    if dot > 0:
+        stem, extension = name[:dot], name[dot:]
+        if stem.endswith(".tar"):
+            stem, extension = stem[: -len(".tar")], ".tar" + extension
+    number = 2
+    while f"{stem} ({number}){extension}" in taken:
+        number += 1
+    return f"{stem} ({number}){extension}"

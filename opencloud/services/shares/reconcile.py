@@ -1,4 +1,4 @@
-"""``opencloud check`` for shares: records and grants agree with the tree.
+"""``opencloud check`` for shares and links: records and grants agree with the tree.
 
 A share is a record (the truth) and a grant in the metadata of its node. The
 writing order (grant first on create, record first on removal) means a crash
@@ -15,6 +15,18 @@ still drift, and is checked here:
 
 Grants without a record are not searched for: that needs every node's
 metadata read; they give nobody access either way.
+
+Links (``check_links``) are records in ``/links`` plus a mark (``link:<id>``)
+in the metadata of their item, written in the same safe order:
+
+- ``link-orphan``: the record's item no longer exists. Repair removes the record.
+- ``link-mark``: the item exists but lacks the mark. Repair writes it again.
+- ``link-record``: a link record that cannot be read, is not named after its
+  link's id, or shares its token with another record. Reported, never touched.
+- ``link-stray`` (warning): a mark without a record (a crash between the two
+  writes, or a record removed by hand). It opens nothing; repair removes it.
+  Found by reading the metadata of every item in every space, which the link
+  check does (the tree check has just read it, so it is in the page cache).
 """
 
 from __future__ import annotations
@@ -23,12 +35,13 @@ from collections.abc import Iterator
 
 import msgspec
 
-from opencloud.core.errors import NotFound
+from opencloud.core.errors import Conflict, NotFound
 from opencloud.core.ids import NodeId, SpaceId
+from opencloud.services.shares.links import LINKS_DIR, MARK_PREFIX, Link
 from opencloud.services.shares.service import SHARES_SPACE
 from opencloud.services.shares.types import Share
 from opencloud.storage.protocol import StorageDriver
-from opencloud.storage.types import Finding, Ref
+from opencloud.storage.types import Finding, NodeInfo, Ref
 
 
 def check_shares(driver: StorageDriver, *, repair: bool = False) -> Iterator[Finding]:
@@ -84,3 +97,119 @@ def _check_one(
         message=f"{node.path} in space {node.space} lacks the grant of share {share.id}",
         repaired=repair,
     )
+
+
+def check_links(driver: StorageDriver, *, repair: bool = False) -> Iterator[Finding]:
+    """Link records against the marks on their items, and every mark against
+    the records (see the module docstring for the codes)."""
+    records: list[tuple[Link, Ref, str]] = []
+    try:
+        entries = sorted(driver.list(Ref(SHARES_SPACE, LINKS_DIR)), key=lambda e: e.name)
+    except NotFound:
+        entries = []  # no link was ever made
+    for entry in entries:
+        if entry.kind != "file" or not entry.name.endswith(".json"):
+            continue
+        where = f"shares{entry.path}"
+        ref = Ref(SHARES_SPACE, entry.path)
+        try:
+            with driver.open_read(ref) as handle:
+                link = msgspec.json.decode(handle.read(), type=Link)
+        except NotFound:
+            continue  # removed while we looked
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            yield Finding(code="link-record", path=where, message=f"unreadable link record: {exc}")
+            continue
+        records.append((link, ref, where))
+    holders: dict[str, list[str]] = {}
+    for link, _, _ in records:
+        holders.setdefault(link.token, []).append(link.id)
+    known: dict[str, Link] = {}
+    for link, ref, where in records:
+        known[link.id] = link  # its mark is no stray, whatever is wrong with it
+        if ref.path != f"{LINKS_DIR}/{link.id}.json":
+            message = f"the record of link {link.id} is misnamed"
+        elif len(holders[link.token]) > 1:
+            message = f"links {', '.join(holders[link.token])} have the same token"
+        else:
+            yield from _check_link(driver, link, ref, where, repair=repair)
+            continue
+        yield Finding(code="link-record", path=where, message=message)
+    yield from _stray_marks(driver, known, repair=repair)
+
+
+def _check_link(
+    driver: StorageDriver, link: Link, ref: Ref, where: str, *, repair: bool
+) -> Iterator[Finding]:
+    try:
+        node = driver.stat_id(SpaceId(link.space), NodeId(link.node))
+    except NotFound:
+        if repair:
+            driver.delete(ref)
+        yield Finding(
+            code="link-orphan",
+            path=where,
+            message=f"the linked item {link.node} no longer exists",
+            repaired=repair,
+        )
+        return
+    item = Ref(node.space, node.path)
+    if link.mark_key in driver.get_meta(item, [link.mark_key]):
+        return
+    if repair:
+        driver.set_meta(item, {link.mark_key: msgspec.json.encode(link.mark())})
+    yield Finding(
+        code="link-mark",
+        path=where,
+        message=f"{node.path} in space {node.space} lacks the mark of link {link.id}",
+        repaired=repair,
+    )
+
+
+def _stray_marks(
+    driver: StorageDriver, links: dict[str, Link], *, repair: bool
+) -> Iterator[Finding]:
+    for space in driver.list_spaces():
+        if space.kind == "system":
+            continue
+        for node in _walk(driver, space.root):
+            item = Ref(node.space, node.path)
+            try:
+                meta = driver.get_meta(item)
+            except NotFound:
+                continue  # gone meanwhile
+            stray = [
+                key
+                for key in meta
+                if key.startswith(MARK_PREFIX)
+                and (
+                    (found := links.get(key[len(MARK_PREFIX) :])) is None
+                    or (found.space, found.node) != (node.space, node.id)
+                )
+            ]
+            if not stray:
+                continue
+            if repair:
+                driver.set_meta(item, {}, remove=stray)
+            for key in stray:
+                yield Finding(
+                    code="link-stray",
+                    path=f"{space.kind}/{node.space}{node.path}",
+                    message=f"a mark of link {key[len(MARK_PREFIX) :]} without its record",
+                    severity="warning",
+                    repaired=repair,
+                )
+
+
+def _walk(driver: StorageDriver, root: NodeInfo) -> Iterator[NodeInfo]:
+    """Every node of a space, the root first (folders as they are listed)."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        if node.kind != "dir":
+            continue
+        try:
+            pending.extend(driver.list(Ref(node.space, node.path)))
+        except (NotFound, Conflict):
+            continue
