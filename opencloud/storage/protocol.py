@@ -190,19 +190,46 @@ class StorageDriver(Protocol):
 
 @runtime_checkable
 class HasTrash(Protocol):
-    """A driver that keeps deleted items until restored or purged."""
+    """A driver that keeps deleted items until restored or purged.
+
+    Inside a trashed folder, ``path`` names an entry relative to the folder
+    (``"sub/f.txt"``; ``""`` is the item itself). Drivers MUST resolve it without
+    following symlinks and MUST refuse ``..`` (PathEscapes) and malformed names
+    (InvalidName) before touching storage; an unknown key or path is NotFound.
+    """
 
     def list_trash(self, space: SpaceId) -> list[TrashItem]:
         """The space's deleted items, most recently deleted first."""
         ...
 
-    def restore_trash(self, space: SpaceId, key: str, *, dst: Ref | None = None) -> NodeInfo:
-        """Put a deleted item back at ``dst`` or, by default, where it was. When
-        that name is taken, the item gets a free name ("name (1).ext")."""
+    def stat_trash(self, space: SpaceId, key: str, path: str = "") -> TrashItem:
+        """Item ``key``, or the entry at ``path`` inside it."""
         ...
 
-    def purge_trash(self, space: SpaceId, key: str | None = None) -> None:
-        """Remove one item (``key``) or the whole trash (None) for good."""
+    def list_trash_folder(self, space: SpaceId, key: str, path: str = "") -> list[TrashItem]:
+        """The entries directly inside trashed folder ``key`` (or inside the folder
+        at ``path`` in it), by name. Conflict when that is a file."""
+        ...
+
+    def restore_trash(
+        self, space: SpaceId, key: str, *, path: str = "", dst: Ref | None = None
+    ) -> NodeInfo:
+        """Put a deleted item (or the entry at ``path`` inside it) back at ``dst``
+        or, by default, where it was. When that name is taken, the item gets a
+        free name ("name (1).ext"); missing folders on the way back to the
+        original place are recreated, while an explicit ``dst`` needs its parent
+        (Conflict). The node keeps its id.
+
+        MUST be one rename of the item into place: a crash leaves it either in
+        the trash or restored whole, never half of a folder in each. Restoring an
+        entry leaves the rest of the folder in the trash, restorable later.
+        """
+        ...
+
+    def purge_trash(self, space: SpaceId, key: str | None = None, *, path: str = "") -> None:
+        """Remove one item (``key``), one entry inside it (``key`` and ``path``) or
+        the whole trash (None) for good. A purged entry stays gone when its folder
+        is restored later."""
         ...
 
 

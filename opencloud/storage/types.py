@@ -68,7 +68,13 @@ class Quota(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TrashItem(msgspec.Struct, frozen=True, kw_only=True):
-    """Something deleted, kept until restored or purged. ``key`` names it in the trash."""
+    """Something deleted, kept until restored or purged. ``key`` names it in the trash.
+
+    An entry *inside* a trashed folder is described the same way: ``key`` is the
+    folder's, ``path`` its place below it (``"sub/f.txt"``; ``""`` for the item
+    itself), ``original_path`` where it lived before the folder was deleted, and
+    ``deleted_ns`` the folder's deletion time.
+    """
 
     key: str
     space: SpaceId
@@ -77,6 +83,7 @@ class TrashItem(msgspec.Struct, frozen=True, kw_only=True):
     kind: NodeKind
     size: int
     deleted_ns: int
+    path: str = ""
 
 
 class Version(msgspec.Struct, frozen=True, kw_only=True):

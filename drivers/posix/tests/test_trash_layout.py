@@ -7,6 +7,9 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
+from opencloud.core import errors
 from opencloud.core.ids import NodeId, SpaceId
 from opencloud.storage.types import Ref
 from opencloud_driver_posix import trash
@@ -186,3 +189,95 @@ def test_purge_spares_the_versions_of_a_live_twin(driver: PosixDriver, space: Sp
     driver.purge_trash(space, item.key)
     assert len(driver.list_versions(Ref(space, "/f"))) == 1
     assert driver.stat_id(space, NodeId(live)).path == "/f"
+
+
+# ---------------------------------------------------------------- entries inside a trashed folder
+def trashed_folder(driver: PosixDriver, space: SpaceId) -> tuple[str, Path]:
+    """``/d`` with ``e/f`` (3 bytes) and ``g`` (2), deleted: its key and trash path."""
+    driver.mkdir(Ref(space, "/d"))
+    driver.mkdir(Ref(space, "/d/e"))
+    put(driver, space, "/d/e/f", b"fff")
+    put(driver, space, "/d/g", b"gg")
+    item = driver.delete(Ref(space, "/d"))
+    assert item is not None
+    return item.key, base(driver, space) / ".Trash" / "files" / f"{item.key}.trashitem"
+
+
+def test_restoring_an_entry_is_one_rename(driver: PosixDriver, space: SpaceId) -> None:
+    key, trashed = trashed_folder(driver, space)
+    inodes = {p: os.lstat(trashed / p).st_ino for p in ("e", "e/f")}
+    restored = driver.restore_trash(space, key, path="e", dst=Ref(space, "/e"))
+    root = base(driver, space)
+    assert {p: os.lstat(root / p).st_ino for p in ("e", "e/f")} == inodes
+    record = read_node(str(root / "e"))
+    assert record is not None and record.parentid == space and record.id == restored.id
+    assert not (trashed / "e").exists()
+    assert driver.stat(Ref(space, "/")).size == 3
+    assert list(driver.check()) == []
+
+
+def test_an_entry_leaving_shrinks_the_folder_and_its_info(
+    driver: PosixDriver, space: SpaceId
+) -> None:
+    key, trashed = trashed_folder(driver, space)
+    info = base(driver, space) / ".Trash" / "info" / f"{key}.trashinfo"
+    before = info.read_text("ascii").splitlines()
+    driver.purge_trash(space, key, path="e/f")
+    after = info.read_text("ascii").splitlines()
+    assert after[:5] == before[:5]  # path, deletion date, id, kind: byte for byte
+    assert (before[5], after[5]) == ("Size=5", "Size=2")
+    for folder, size in ((trashed, 2), (trashed / "e", 0)):
+        record = read_node(str(folder))
+        assert record is not None and record.treesize == size
+    assert os.listdir(base(driver, space) / ".oc-tmp") == []
+    driver.restore_trash(space, key)
+    assert driver.stat(Ref(space, "/d")).size == 2
+    assert list(driver.check()) == []
+
+
+def test_a_crash_after_the_rename_leaves_nothing_half_restored(
+    driver: PosixDriver, space: SpaceId, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rename is the commit: if the bookkeeping after it never happens, the
+    entry is fully back and the folder fully in the trash; the folder's stale
+    recorded size is recounted when it is restored."""
+    key, trashed = trashed_folder(driver, space)
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(trash, "shrink", crash)
+    with pytest.raises(RuntimeError):
+        driver.restore_trash(space, key, path="e", dst=Ref(space, "/e"))
+    monkeypatch.undo()
+    assert driver.stat(Ref(space, "/e/f")).size == 3
+    assert sorted(os.listdir(trashed)) == ["g"]
+    record = read_node(str(trashed))
+    assert record is not None and record.treesize == 5  # stale, as a crash leaves it
+    restored = driver.restore_trash(space, key)
+    assert restored.size == 2
+    assert driver.stat(Ref(space, "/")).size == 5
+
+
+def test_symlinks_in_a_trashed_folder_are_not_followed(
+    driver: PosixDriver, space: SpaceId, tmp_path: Path
+) -> None:
+    key, trashed = trashed_folder(driver, space)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_bytes(b"secret")
+    os.symlink(outside, trashed / "link")
+    os.symlink(outside / "secret", trashed / "e" / "secret")
+    for path in ("link", "link/secret", "e/secret"):
+        with pytest.raises(errors.NotFound):
+            driver.stat_trash(space, key, path)
+        with pytest.raises(errors.NotFound):
+            driver.restore_trash(space, key, path=path, dst=Ref(space, "/x"))
+        with pytest.raises(errors.NotFound):
+            driver.purge_trash(space, key, path=path)
+    with pytest.raises(errors.NotFound):
+        driver.list_trash_folder(space, key, "link")
+    assert [e.path for e in driver.list_trash_folder(space, key)] == ["e", "g"]
+    assert [e.path for e in driver.list_trash_folder(space, key, "e")] == ["e/f"]
+    assert (outside / "secret").read_bytes() == b"secret"
+    assert driver.stat(Ref(space, "/")).size == 0

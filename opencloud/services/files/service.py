@@ -22,6 +22,7 @@ from typing import BinaryIO, TypeVar
 
 from opencloud.core.errors import NotFound, NotSupported
 from opencloud.core.ids import NodeId, SpaceId, format_resource_id, format_space_id
+from opencloud.services.events.build import node_event
 from opencloud.services.events.bus import EventBus
 from opencloud.services.events.types import (
     Event,
@@ -172,16 +173,33 @@ class FilesService:
     def list_trash(self, space: SpaceId) -> builtins.list[TrashItem]:
         return self._trash().list_trash(space)
 
+    def stat_trash(self, space: SpaceId, key: str, path: str = "") -> TrashItem:
+        """A trash item, or the entry at ``path`` inside a trashed folder."""
+        return self._trash().stat_trash(space, key, path)
+
+    def list_trash_folder(
+        self, space: SpaceId, key: str, path: str = ""
+    ) -> builtins.list[TrashItem]:
+        """The entries inside a trashed folder (or inside its folder ``path``)."""
+        return self._trash().list_trash_folder(space, key, path)
+
     def restore_trash(
-        self, space: SpaceId, key: str, *, dst: Ref | None = None, initiator: str = ""
+        self,
+        space: SpaceId,
+        key: str,
+        *,
+        path: str = "",
+        dst: Ref | None = None,
+        initiator: str = "",
     ) -> NodeInfo:
-        """Bring an item back; publishes ``item-restored``."""
-        node = self._trash().restore_trash(space, key, dst=dst)
+        """Bring an item (or the entry at ``path`` inside it) back; publishes
+        ``item-restored``."""
+        node = self._trash().restore_trash(space, key, path=path, dst=dst)
         self._publish(self._event(ItemRestored, node, initiator))
         return node
 
-    def purge_trash(self, space: SpaceId, key: str | None = None) -> None:
-        self._trash().purge_trash(space, key)
+    def purge_trash(self, space: SpaceId, key: str | None = None, *, path: str = "") -> None:
+        self._trash().purge_trash(space, key, path=path)
 
     def list_versions(self, ref: Ref) -> builtins.list[Version]:
         return self._versions().list_versions(ref)
@@ -256,15 +274,7 @@ class FilesService:
         )
 
     def _event(self, cls: type[_E], node: NodeInfo, initiator: str, **extra: str) -> _E:
-        return cls(
-            itemid=self.resource_id(node.space, node.id),
-            parentitemid=self.resource_id(node.space, node.parent_id),
-            spaceid=self.space_id(node.space),
-            etag=node.etag,
-            initiatorid=initiator,
-            path=node.path,
-            **extra,
-        )
+        return node_event(cls, self._storage_id, node, initiator=initiator, **extra)
 
     def _existing(self, ref: Ref) -> NodeInfo | None:
         try:

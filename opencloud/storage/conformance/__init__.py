@@ -25,7 +25,7 @@ same ones: a space root cannot be deleted, moved or replaced (PermissionDenied);
 copying a file onto an existing file with overwrite is an overwrite that keeps
 the target's id (as ownCloud does for WebDAV COPY); a restored trash item whose
 name is taken becomes ``name (1).ext``; a restore to a vanished folder recreates
-it.
+it (for an entry inside a trashed folder too).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from opencloud.storage.conformance.metadata import MetadataTests
 from opencloud.storage.conformance.moves import MoveTests
 from opencloud.storage.conformance.propagation import PropagationTests
 from opencloud.storage.conformance.spaces import SpaceTests
-from opencloud.storage.conformance.trash import TrashTests
+from opencloud.storage.conformance.trash import TrashEntryTests, TrashTests
 from opencloud.storage.conformance.tree import TreeTests
 from opencloud.storage.conformance.uploads import UploadTests
 from opencloud.storage.conformance.versions import VersionTests
@@ -50,6 +50,7 @@ class DriverConformance(
     MoveTests,
     CopyTests,
     TrashTests,
+    TrashEntryTests,
     VersionTests,
     MetadataTests,
     ConcurrencyTests,

@@ -8,7 +8,7 @@ from opencloud.core import errors
 from opencloud.core.ids import SpaceId
 from opencloud.storage.conformance.base import ConformanceBase, Tracker, names, put, read
 from opencloud.storage.protocol import HasTrash, StorageDriver
-from opencloud.storage.types import Ref
+from opencloud.storage.types import NodeInfo, Ref, TrashItem
 
 
 class TrashTests(ConformanceBase):
@@ -144,3 +144,165 @@ class TrashTests(ConformanceBase):
         with pytest.raises(errors.NotFound):
             trash.purge_trash(space, key)
         assert names(driver, Ref(space)) == ["f"]
+
+
+class TrashEntryTests(ConformanceBase):
+    """Entries inside a trashed folder: listed, restored and purged one by one."""
+
+    @staticmethod
+    def trashed_tree(driver: StorageDriver, space: SpaceId) -> tuple[TrashItem, NodeInfo]:
+        """``/docs`` holding ``2024/q1/report.txt`` (6 bytes), ``2024/notes`` (2)
+        and ``top.txt`` (3), deleted; the item and the report's node."""
+        for folder in ("/docs", "/docs/2024", "/docs/2024/q1"):
+            driver.mkdir(Ref(space, folder))
+        report = put(driver, Ref(space, "/docs/2024/q1/report.txt"), b"report")
+        put(driver, Ref(space, "/docs/2024/notes"), b"nn")
+        put(driver, Ref(space, "/docs/top.txt"), b"top")
+        item = driver.delete(Ref(space, "/docs"))
+        assert item is not None and item.size == 11
+        return item, report
+
+    def test_list_and_stat_inside_a_trashed_folder(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, report = self.trashed_tree(driver, space)
+        top = trash.list_trash_folder(space, item.key)
+        assert [(e.path, e.kind, e.size, e.original_path) for e in top] == [
+            ("2024", "dir", 8, "/docs/2024"),
+            ("top.txt", "file", 3, "/docs/top.txt"),
+        ]
+        assert {(e.key, e.space, e.deleted_ns) for e in top} == {(item.key, space, item.deleted_ns)}
+        inner = trash.list_trash_folder(space, item.key, "2024/q1")
+        assert [(e.path, e.node_id, e.size) for e in inner] == [
+            ("2024/q1/report.txt", report.id, 6)
+        ]
+        assert trash.stat_trash(space, item.key, "/2024/q1/report.txt/") == inner[0]
+        assert trash.stat_trash(space, item.key) == item == trash.stat_trash(space, item.key, "")
+        with pytest.raises(errors.Conflict):
+            trash.list_trash_folder(space, item.key, "top.txt")
+        for missing in ("nothing", "top.txt/below", "2024/q2"):
+            with pytest.raises(errors.NotFound):
+                trash.stat_trash(space, item.key, missing)
+        with pytest.raises(errors.NotFound):
+            trash.stat_trash(space, "missing", "2024")
+
+    def test_restore_an_entry_two_levels_deep(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, report = self.trashed_tree(driver, space)
+        driver.mkdir(Ref(space, "/back"))
+        tracker = Tracker(driver, space, "/back")
+        restored = trash.restore_trash(
+            space, item.key, path="2024/q1/report.txt", dst=Ref(space, "/back/report.txt")
+        )
+        tracker.assert_all_changed()
+        assert (restored.id, restored.path, restored.size) == (report.id, "/back/report.txt", 6)
+        assert driver.stat_id(space, report.id).path == "/back/report.txt"
+        assert read(driver, Ref(space, "/back/report.txt")) == b"report"
+        assert driver.stat(Ref(space, "/")).size == 6
+        # the rest stays in the trash, smaller by what left it
+        (still,) = trash.list_trash(space)
+        assert (still.key, still.size) == (item.key, 5)
+        assert trash.list_trash_folder(space, item.key, "2024/q1") == []
+        assert trash.stat_trash(space, item.key, "2024").size == 2
+        with pytest.raises(errors.NotFound):
+            trash.restore_trash(space, item.key, path="2024/q1/report.txt")
+        folder = trash.restore_trash(space, item.key)
+        assert (folder.path, folder.size) == ("/docs", 5)
+        assert names(driver, Ref(space, "/docs/2024/q1")) == []
+        assert driver.stat(Ref(space, "/")).size == 11
+        assert trash.list_trash(space) == []
+
+    def test_restore_an_entry_to_where_it_was(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        """The folder it was in is in the trash: it is recreated (new ids), as for
+        any restore to a vanished folder; the trashed folder later comes back
+        under a free name."""
+        item, report = self.trashed_tree(driver, space)
+        restored = trash.restore_trash(space, item.key, path="2024/q1/report.txt")
+        assert (restored.id, restored.path) == (report.id, "/docs/2024/q1/report.txt")
+        assert driver.stat(Ref(space, "/docs")).id != item.node_id
+        assert driver.stat(Ref(space, "/")).size == 6
+        folder = trash.restore_trash(space, item.key)
+        assert (folder.id, folder.path) == (item.node_id, "/docs (1)")
+        assert names(driver, Ref(space, "/docs (1)/2024")) == ["notes", "q1"]
+        assert driver.stat(Ref(space, "/")).size == 11
+
+    def test_restore_a_folder_entry_keeps_its_tree(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, report = self.trashed_tree(driver, space)
+        restored = trash.restore_trash(space, item.key, path="2024", dst=Ref(space, "/2024"))
+        assert (restored.kind, restored.size) == ("dir", 8)
+        assert driver.stat_id(space, report.id).path == "/2024/q1/report.txt"
+        assert driver.stat(Ref(space, "/")).size == 8
+        assert [e.path for e in trash.list_trash_folder(space, item.key)] == ["top.txt"]
+        assert trash.list_trash(space)[0].size == 3
+
+    def test_restore_an_entry_onto_a_taken_name(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, report = self.trashed_tree(driver, space)
+        put(driver, Ref(space, "/report.txt"), b"other")
+        restored = trash.restore_trash(
+            space, item.key, path="2024/q1/report.txt", dst=Ref(space, "/report.txt")
+        )
+        assert (restored.id, restored.path) == (report.id, "/report (1).txt")
+        assert read(driver, Ref(space, "/report.txt")) == b"other"
+
+    def test_restore_an_entry_needs_the_destination_folder(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, _ = self.trashed_tree(driver, space)
+        with pytest.raises(errors.Conflict):
+            trash.restore_trash(space, item.key, path="top.txt", dst=Ref(space, "/gone/top.txt"))
+        assert [e.path for e in trash.list_trash_folder(space, item.key)] == ["2024", "top.txt"]
+        assert names(driver, Ref(space)) == []
+
+    def test_restore_an_entry_needs_quota(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, _ = self.trashed_tree(driver, space)
+        driver.set_quota(space, 10)
+        put(driver, Ref(space, "/big"), b"x" * 8)
+        with pytest.raises(errors.QuotaExceeded):
+            trash.restore_trash(space, item.key, path="2024", dst=Ref(space, "/2024"))
+        assert trash.list_trash(space)[0].size == 11
+        assert names(driver, Ref(space)) == ["big"]
+
+    def test_purge_an_entry_then_restore_the_folder(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash
+    ) -> None:
+        item, report = self.trashed_tree(driver, space)
+        trash.purge_trash(space, item.key, path="2024/q1/report.txt")
+        assert trash.list_trash(space)[0].size == 5
+        with pytest.raises(errors.NotFound):
+            trash.purge_trash(space, item.key, path="2024/q1/report.txt")
+        with pytest.raises(errors.NotFound):
+            trash.restore_trash(space, item.key, path="2024/q1/report.txt")
+        trash.restore_trash(space, item.key)
+        assert names(driver, Ref(space, "/docs/2024/q1")) == []  # the child stays gone
+        with pytest.raises(errors.NotFound):
+            driver.stat_id(space, report.id)
+        assert driver.stat(Ref(space, "/")).size == 5 == driver.stat(Ref(space, "/docs")).size
+        assert driver.stat(Ref(space, "/docs/2024")).size == 2
+
+    @pytest.mark.parametrize(
+        "path", ["..", "../x", "2024/../..", "2024/../../..", "a\0b", "a\\b", "x" * 256]
+    )
+    def test_entry_paths_that_climb_or_are_malformed(
+        self, driver: StorageDriver, space: SpaceId, trash: HasTrash, path: str
+    ) -> None:
+        item, _ = self.trashed_tree(driver, space)
+        with pytest.raises(errors.InvalidInput):
+            trash.stat_trash(space, item.key, path)
+        with pytest.raises(errors.InvalidInput):
+            trash.list_trash_folder(space, item.key, path)
+        with pytest.raises(errors.InvalidInput):
+            trash.restore_trash(space, item.key, path=path, dst=Ref(space, "/x"))
+        with pytest.raises(errors.InvalidInput):
+            trash.purge_trash(space, item.key, path=path)
+        assert trash.list_trash(space) == [item]
+        assert len(trash.list_trash_folder(space, item.key)) == 2
+        assert names(driver, Ref(space)) == []

@@ -302,11 +302,21 @@ class PosixDriver:
     def list_trash(self, space: SpaceId) -> builtins.list[TrashItem]:
         return trash.list_items(self.tree, space)
 
-    def restore_trash(self, space: SpaceId, key: str, *, dst: Ref | None = None) -> NodeInfo:
-        return trash.restore(self.tree, space, key, dst=dst)
+    def stat_trash(self, space: SpaceId, key: str, path: str = "") -> TrashItem:
+        return trash.stat_entry(self.tree, space, key, path)
 
-    def purge_trash(self, space: SpaceId, key: str | None = None) -> None:
-        trash.purge(self.tree, space, key)
+    def list_trash_folder(
+        self, space: SpaceId, key: str, path: str = ""
+    ) -> builtins.list[TrashItem]:
+        return trash.list_entries(self.tree, space, key, path)
+
+    def restore_trash(
+        self, space: SpaceId, key: str, *, path: str = "", dst: Ref | None = None
+    ) -> NodeInfo:
+        return trash.restore(self.tree, space, key, path=path, dst=dst)
+
+    def purge_trash(self, space: SpaceId, key: str | None = None, *, path: str = "") -> None:
+        trash.purge(self.tree, space, key, path=path)
 
     # ---------------------------------------------------------------- versions
     def list_versions(self, ref: Ref) -> builtins.list[Version]:

@@ -3,23 +3,22 @@
 Deleting is one ``rename``, whatever the size of the tree: the node (with its
 record, and a folder with everything below it) moves to
 ``.Trash/files/<key>.trashitem``; nothing below it is walked or rewritten. Next to
-it, ``.Trash/info/<key>.trashinfo`` says where it came from::
-
-    [Trash Info]
-    Path=docs/report%202024.odt
-    DeletionDate=2026-05-01T12:00:00Z
-    NodeId=0b7c…
-    Kind=file
-    Size=12345
-
-``Path`` is relative to the space root and percent-encoded, ``DeletionDate`` is UTC
-(the freedesktop format, with an explicit ``Z``); the last three lines are ours.
+it, ``.Trash/info/<key>.trashinfo`` says where it came from (``trash_info``).
 The key is the node id (``<id>.<time_ns>`` if that is taken), so an administrator
 can find an item by the id a client shows.
 
 The info file is written first and the item renamed second: a crash in between
 leaves an info file without item, which listings skip and ``check`` reports; the
 reverse order could leave an item nobody can list.
+
+Restoring is one ``rename`` too, of the whole item or of one entry inside a
+trashed folder (``trash_inside``): the entry's record is pointed at its new
+parent while it is still in the trash (where nobody sees it), the index learns
+it, and the exclusive rename puts it in place. That rename is the only step a
+reader can observe, so a crash leaves the entry either wholly in the trash or
+wholly restored, never a folder half in each; what follows it (dropping the info
+file, shrinking the recorded sizes of a folder an entry left) is bookkeeping that
+a crash at worst leaves stale in the trash.
 
 Versions and side files stay in ``.oc-nodes`` while an item is in the trash
 (they are keyed by node id), so a restore brings them back; purging removes them.
@@ -29,14 +28,12 @@ nothing until the item is restored, which re-adds the one top entry.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import os
 import shutil
 import stat as statmod
 import time
 from collections.abc import Iterator
-from urllib.parse import quote, unquote_to_bytes
 
 from opencloud.core import errors
 from opencloud.core.ids import NodeId, SpaceId
@@ -47,62 +44,21 @@ from opencloud_driver_posix.attrs import NodeAttrs, read_node, write_node
 from opencloud_driver_posix.errnos import os_errors
 from opencloud_driver_posix.layout import trash_dirs
 from opencloud_driver_posix.renames import rename_noreplace
+from opencloud_driver_posix.trash_info import (
+    INFO_SUFFIX,
+    ITEM_SUFFIX,
+    check_key,
+    format_info,
+    read_item,
+)
+from opencloud_driver_posix.trash_inside import (
+    entry_item,
+    list_folder,
+    locate_entry,
+    shrink,
+    split_inside,
+)
 from opencloud_driver_posix.tree import Located, Tree, check_quota
-
-ITEM_SUFFIX = ".trashitem"
-INFO_SUFFIX = ".trashinfo"
-_HEADER = "[Trash Info]"
-
-
-# ---------------------------------------------------------------- info files
-def format_info(
-    original_path: str, deleted_ns: int, node_id: str, kind: NodeKind, size: int
-) -> bytes:
-    """The ``.trashinfo`` content for an item deleted from ``original_path``
-    (canonical, ``/``-rooted) at ``deleted_ns``."""
-    relative = os.fsencode(original_path.lstrip("/"))
-    date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(deleted_ns // 1_000_000_000))
-    return (
-        f"{_HEADER}\nPath={quote(relative, safe='/')}\nDeletionDate={date}\n"
-        f"NodeId={node_id}\nKind={'dir' if kind == 'dir' else 'file'}\nSize={size}\n"
-    ).encode("ascii")
-
-
-def parse_info(data: bytes) -> dict[str, str] | None:
-    """The key=value lines of a ``.trashinfo`` file (``Path`` decoded to a
-    canonical ``/``-rooted path); None when it is not one of ours or is damaged."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != _HEADER:
-        return None
-    values: dict[str, str] = {}
-    for line in lines[1:]:
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip()
-    if "Path" not in values:
-        return None
-    values["Path"] = "/" + os.fsdecode(unquote_to_bytes(values["Path"])).strip("/")
-    return values
-
-
-def _parse_date(value: str) -> int:
-    """DeletionDate → ns since the epoch; a date without zone is read as UTC."""
-    try:
-        parsed = time.strptime(value.rstrip("Z"), "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return 0
-    return calendar.timegm(parsed) * 1_000_000_000
-
-
-def _check_key(key: str) -> str:
-    """A key as listed; anything that could name another file is NotFound."""
-    if not key or "/" in key or "\0" in key or key in (".", "..") or key.startswith("."):
-        raise errors.NotFound(f"no trash item {key!r}")
-    return key
 
 
 # ---------------------------------------------------------------- delete
@@ -208,88 +164,100 @@ def list_items(tree: Tree, space: SpaceId) -> list[TrashItem]:
         if not name.endswith(INFO_SUFFIX) or name.startswith("."):
             continue
         key = name[: -len(INFO_SUFFIX)]
-        item = _read_item(space, files_dir, info_dir, key)
+        item = read_item(space, files_dir, info_dir, key)
         if item is not None:
             items.append(item)
     items.sort(key=lambda i: (i.deleted_ns, i.key), reverse=True)
     return items
 
 
-def _read_item(space: SpaceId, files_dir: str, info_dir: str, key: str) -> TrashItem | None:
-    try:
-        with open(os.path.join(info_dir, key + INFO_SUFFIX), "rb") as src:
-            values = parse_info(src.read(64 * 1024))
-        st = os.lstat(os.path.join(files_dir, key + ITEM_SUFFIX))
-    except OSError:
-        return None
-    if values is None or not (statmod.S_ISDIR(st.st_mode) or statmod.S_ISREG(st.st_mode)):
-        return None
-    kind: NodeKind = "dir" if statmod.S_ISDIR(st.st_mode) else "file"
-    node_id = values.get("NodeId") or key.partition(".")[0]
-    try:
-        size = int(values.get("Size", ""))
-    except ValueError:
-        size = st.st_size if kind == "file" else 0
-    return TrashItem(
-        key=key,
-        space=space,
-        node_id=NodeId(node_id),
-        original_path=values["Path"],
-        kind=kind,
-        size=size,
-        deleted_ns=_parse_date(values.get("DeletionDate", "")),
-    )
+# ---------------------------------------------------------------- entries
+def stat_entry(tree: Tree, space: SpaceId, key: str, path: str = "") -> TrashItem:
+    """Item ``key``, or the entry at ``path`` inside it (NotFound if unknown)."""
+    top, item_path, names = _open(tree, space, key, path)
+    if not names:
+        return top
+    return entry_item(top, names, *locate_entry(item_path, names))
+
+
+def list_entries(tree: Tree, space: SpaceId, key: str, path: str = "") -> list[TrashItem]:
+    """The entries directly inside trashed folder ``key`` (or its folder ``path``)."""
+    top, item_path, names = _open(tree, space, key, path)
+    return list_folder(top, item_path, names)
+
+
+def _open(tree: Tree, space: SpaceId, key: str, path: str) -> tuple[TrashItem, str, list[str]]:
+    """Item ``key`` as listed, the path of its ``.trashitem`` and the checked
+    names of ``path`` inside it."""
+    space_dir = tree.space_dir(space)
+    check_key(key)
+    names = split_inside(path)
+    files_dir, info_dir = trash_dirs(space_dir)
+    top = read_item(space, files_dir, info_dir, key)
+    if top is None:
+        raise errors.NotFound(f"no trash item {key!r} in space {space}")
+    return top, os.path.join(files_dir, key + ITEM_SUFFIX), names
 
 
 # ---------------------------------------------------------------- restore
-def restore(tree: Tree, space: SpaceId, key: str, *, dst: Ref | None = None) -> NodeInfo:
-    """Put item ``key`` back at ``dst`` or, by default, where it was deleted from.
+def restore(
+    tree: Tree, space: SpaceId, key: str, *, path: str = "", dst: Ref | None = None
+) -> NodeInfo:
+    """Put item ``key`` (or the entry at ``path`` inside it) back at ``dst`` or,
+    by default, where it was deleted from.
 
     Restoring to the original place recreates missing parent folders (with new
     ids), so nothing is lost when the folder went away meanwhile; an explicit
     ``dst`` needs an existing parent folder (Conflict otherwise) in the same space
     (NotSupported otherwise). A taken name gives ``name (1).ext``, ``name (2).ext``…
-    The node keeps its id; its record is pointed at the new parent and the index
-    learns it before the (exclusive) rename. QuotaExceeded if the space cannot
-    take it back; NotFound for an unknown key.
+    The node keeps its id. QuotaExceeded if the space cannot take it back;
+    NotFound for an unknown key or path.
+
+    Crash safety: the record is pointed at the new parent while the node is
+    still in the trash, the index learns it, and one exclusive rename moves it
+    into place; that rename is the only step anyone can observe. A folder moves
+    with everything below it in that one step, so a crash never leaves part of
+    it restored and part in the trash. Folders recreated on the way are
+    complete (``Tree.create_folder``) and merely empty if the rename never
+    happens. After the rename the item's info file is removed (whole item),
+    the live tree is propagated, and last the trashed folder an entry left is
+    made smaller: a crash there leaves only sizes in the trash stale, and a
+    folder restore recounts those.
     """
+    top, item_path, names = _open(tree, space, key, path)
     space_dir = tree.space_dir(space)
-    _check_key(key)
-    files_dir, info_dir = trash_dirs(space_dir)
-    item_path = os.path.join(files_dir, key + ITEM_SUFFIX)
-    info_path = os.path.join(info_dir, key + INFO_SUFFIX)
-    found = _read_item(space, files_dir, info_dir, key)
-    if found is None:
-        raise errors.NotFound(f"no trash item {key!r} in space {space}")
+    source, st = locate_entry(item_path, names)
+    found = entry_item(top, names, source, st) if names else top
     with os_errors(f"trash item {key}"):
-        attrs = read_node(item_path)
+        attrs = read_node(source)
     if attrs is None:
         raise errors.Conflict(f"trash item {key} has no node record; run 'opencloud check'")
     if dst is not None and dst.space != space:
         raise errors.NotSupported("restoring into another space is not supported")
     target_path = dst.path if dst is not None else found.original_path
-    names = split_path(target_path)
-    if not names:
+    target_names = split_path(target_path)
+    if not target_names:
         raise errors.InvalidInput("cannot restore over a space root")
+    if found.kind == "dir":
+        # recounted, not trusted: a crash may have left the recorded size stale
+        attrs.treesize = _index_below(tree, source, attrs.id, space)
     size = attrs.treesize if found.kind == "dir" else attrs.blobsize
     check_quota(tree, Located(space, space_dir, "/"), size)
     if dst is not None:
         target = tree.locate(Ref(space, target_path), write=True)
         parent_attrs, _ = tree.folder(target.parent())
     else:
-        target = Located(space, space_dir, "/" + "/".join(names))
+        target = Located(space, space_dir, "/" + "/".join(target_names))
         parent_attrs = ensure_folders(tree, target.parent())
     parent = target.parent()
-    if found.kind == "dir":
-        _index_below(tree, item_path, attrs.id, space)
     with tree.locks(parent_attrs.id), os_errors(target.path):
         for name in free_names(target.name):
             place = parent.child(name)
             attrs.parentid = parent_attrs.id
-            write_node(item_path, attrs)
+            write_node(source, attrs)
             tree.index.add(attrs.id, parent_attrs.id, name)
             try:
-                rename_noreplace(item_path, place.abs)
+                rename_noreplace(source, place.abs)
             except FileExistsError:
                 tree.index.remove(attrs.id)
                 continue
@@ -299,22 +267,30 @@ def restore(tree: Tree, space: SpaceId, key: str, *, dst: Ref | None = None) -> 
             break
         else:
             raise errors.AlreadyExists(f"{target.path}: no free name left")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(info_path)
+        if not names:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(trash_dirs(space_dir)[1], key + INFO_SUFFIX))
     tree.propagate(parent, size)
+    if names:
+        with os_errors(f"trash item {key}"):
+            shrink(tree, space_dir, key, names, size)
     return tree.stat(place)
 
 
-def _index_below(tree: Tree, folder_path: str, node_id: str, space: str) -> None:
-    """Index every node below a trashed folder about to be restored.
+def _index_below(tree: Tree, folder_path: str, node_id: str, space: str) -> int:
+    """Index every node below a trashed folder about to be restored, and return
+    the size of the files recorded there (what the folder brings back).
 
     The folder's own entry brings back the descendants the index still has, but
     a full scan that ran while it was in the trash forgot them (scans do not
     walk the trash). Done before the rename, like every index change, so the
     watcher sees known nodes arrive; while the folder itself is not indexed
     these entries resolve to nothing. One ``getxattr`` per entry: a restore is
-    rare, and ids that cannot be found are worse.
+    rare, and ids that cannot be found are worse. The size is summed on the way
+    because the folder's recorded tree size may be stale (an entry restored out
+    of it, then a crash before its size was taken off).
     """
+    total = 0
     pending = [(folder_path, node_id)]
     while pending:
         folder, folder_id = pending.pop()
@@ -326,7 +302,8 @@ def _index_below(tree: Tree, folder_path: str, node_id: str, space: str) -> None
             for entry in listing:
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
-                    record = read_node(entry.path) if is_dir or entry.is_file() else None
+                    is_file = not is_dir and entry.is_file(follow_symlinks=False)
+                    record = read_node(entry.path) if is_dir or is_file else None
                 except OSError:
                     continue
                 if record is None or record.spaceid != space:
@@ -334,6 +311,9 @@ def _index_below(tree: Tree, folder_path: str, node_id: str, space: str) -> None
                 tree.index.add(record.id, folder_id, entry.name)
                 if is_dir:
                     pending.append((entry.path, record.id))
+                else:
+                    total += record.blobsize
+    return total
 
 
 def free_names(name: str) -> Iterator[str]:
@@ -380,27 +360,50 @@ def _mkdir(tree: Tree, where: Located, parent_id: str) -> NodeAttrs:
 
 
 # ---------------------------------------------------------------- purge
-def purge(tree: Tree, space: SpaceId, key: str | None = None) -> None:
-    """Remove item ``key`` (NotFound if there is neither item nor info file) or,
-    with None, everything in the trash, for good: the item tree, its info file,
-    and for every node inside it its versions and side file.
+def purge(tree: Tree, space: SpaceId, key: str | None = None, *, path: str = "") -> None:
+    """Remove item ``key`` (NotFound if there is neither item nor info file), the
+    entry at ``path`` inside it, or, with None, everything in the trash, for
+    good: the tree, its info file (a whole item), and for every node inside it
+    its versions and side file.
 
-    The item is first renamed into ``.oc-tmp`` (one atomic step: it leaves the
-    trash listing at once, and a concurrent restore or purge of the same key
-    finds nothing), then its info file goes, then the tree is walked and removed.
+    The item or entry is first renamed into ``.oc-tmp`` (one atomic step: it
+    leaves the trash listing at once, and a concurrent restore or purge of the
+    same key finds nothing), then its info file goes (or, for an entry, the
+    folder it left is made smaller), then the tree is walked and removed. A
+    purged entry is gone from the folder for good: restoring the folder later
+    brings back the rest.
     """
     space_dir = tree.space_dir(space)
     files_dir, info_dir = trash_dirs(space_dir)
-    if key is not None:
-        _check_key(key)
-        if not _purge_key(tree, space_dir, files_dir, info_dir, key):
-            raise errors.NotFound(f"no trash item {key!r} in space {space}")
+    if key is None:
+        if split_inside(path):
+            raise errors.InvalidInput("a path in the trash needs the key of its item")
+        with os_errors(f"trash of space {space}"):
+            keys = {n[: -len(ITEM_SUFFIX)] for n in _listdir(files_dir) if n.endswith(ITEM_SUFFIX)}
+            keys |= {n[: -len(INFO_SUFFIX)] for n in _listdir(info_dir) if n.endswith(INFO_SUFFIX)}
+        for found in sorted(keys):
+            _purge_key(tree, space_dir, files_dir, info_dir, found)
         return
-    with os_errors(f"trash of space {space}"):
-        keys = {n[: -len(ITEM_SUFFIX)] for n in _listdir(files_dir) if n.endswith(ITEM_SUFFIX)}
-        keys |= {n[: -len(INFO_SUFFIX)] for n in _listdir(info_dir) if n.endswith(INFO_SUFFIX)}
-    for found in sorted(keys):
-        _purge_key(tree, space_dir, files_dir, info_dir, found)
+    check_key(key)
+    if split_inside(path):
+        _purge_entry(tree, space, key, path)
+    elif not _purge_key(tree, space_dir, files_dir, info_dir, key):
+        raise errors.NotFound(f"no trash item {key!r} in space {space}")
+
+
+def _purge_entry(tree: Tree, space: SpaceId, key: str, path: str) -> None:
+    top, item_path, names = _open(tree, space, key, path)
+    space_dir = tree.space_dir(space)
+    source, st = locate_entry(item_path, names)
+    size = entry_item(top, names, source, st).size
+    claimed = tree.temp_path(space_dir)
+    with os_errors(f"trash item {key}"):
+        try:
+            os.rename(source, claimed)
+        except FileNotFoundError:
+            raise errors.NotFound(f"{path}: not in trash item {key}") from None
+        shrink(tree, space_dir, key, names, size)
+        remove_with_side_data(tree, space_dir, claimed)
 
 
 def _listdir(path: str) -> list[str]:
