@@ -49,13 +49,24 @@ def split_path(path: str) -> list[str]:
     ``..`` is refused outright rather than resolved, so no path can climb out of
     its space however it is encoded.
     """
+    return _split(path, in_space=True)
+
+
+def split_relative(path: str) -> list[str]:
+    """Split a path relative to a folder (an entry inside a trashed folder) into
+    checked names, by the rules of ``split_path``; the names reserved at a space
+    root are ordinary names here."""
+    return _split(path, in_space=False)
+
+
+def _split(path: str, *, in_space: bool) -> list[str]:
     names: list[str] = []
     for segment in path.split("/"):
         if segment in ("", "."):
             continue
         if segment == "..":
             raise PathEscapes(f"a path may not contain '..': {path!r}")
-        names.append(check_name(segment, at_root=not names))
+        names.append(check_name(segment, at_root=in_space and not names))
     return names
 
 

@@ -14,6 +14,7 @@ from opencloud.core.paths import (
     normalize_path,
     parent_path,
     split_path,
+    split_relative,
 )
 
 
@@ -43,6 +44,7 @@ def test_reserved_names_only_at_the_root(name: str) -> None:
     with pytest.raises(InvalidName):
         split_path(f"/{name}/x")
     assert split_path(f"/x/{name}") == ["x", name]
+    assert split_relative(f"{name}/x") == [name, "x"]  # inside a folder: an ordinary name
 
 
 @pytest.mark.parametrize("name", ["a b", "Ünïcödé", "e\u0301", ".hidden", "...", "a.", "日本語"])
@@ -61,6 +63,8 @@ def test_bad_names_are_invalid_input() -> None:
 def test_traversal_is_refused_not_resolved(path: str) -> None:
     with pytest.raises(PathEscapes):
         split_path(path)
+    with pytest.raises(PathEscapes):
+        split_relative(path)
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 
 from opencloud.core import errors
 from opencloud.core.ids import NodeId, SpaceId
-from opencloud.core.paths import check_name, split_path
+from opencloud.core.paths import check_name, split_path, split_relative
 from opencloud.storage.types import NodeInfo, NodeKind, Ref, TrashItem
 from opencloud_driver_posix import ext, versions
 from opencloud_driver_posix.attrs import NodeAttrs, read_node, write_node
@@ -56,7 +56,6 @@ from opencloud_driver_posix.trash_inside import (
     list_folder,
     locate_entry,
     shrink,
-    split_inside,
 )
 from opencloud_driver_posix.tree import Located, Tree, check_quota
 
@@ -191,7 +190,7 @@ def _open(tree: Tree, space: SpaceId, key: str, path: str) -> tuple[TrashItem, s
     names of ``path`` inside it."""
     space_dir = tree.space_dir(space)
     check_key(key)
-    names = split_inside(path)
+    names = split_relative(path)
     files_dir, info_dir = trash_dirs(space_dir)
     top = read_item(space, files_dir, info_dir, key)
     if top is None:
@@ -376,7 +375,7 @@ def purge(tree: Tree, space: SpaceId, key: str | None = None, *, path: str = "")
     space_dir = tree.space_dir(space)
     files_dir, info_dir = trash_dirs(space_dir)
     if key is None:
-        if split_inside(path):
+        if split_relative(path):
             raise errors.InvalidInput("a path in the trash needs the key of its item")
         with os_errors(f"trash of space {space}"):
             keys = {n[: -len(ITEM_SUFFIX)] for n in _listdir(files_dir) if n.endswith(ITEM_SUFFIX)}
@@ -385,7 +384,7 @@ def purge(tree: Tree, space: SpaceId, key: str | None = None, *, path: str = "")
             _purge_key(tree, space_dir, files_dir, info_dir, found)
         return
     check_key(key)
-    if split_inside(path):
+    if split_relative(path):
         _purge_entry(tree, space, key, path)
     elif not _purge_key(tree, space_dir, files_dir, info_dir, key):
         raise errors.NotFound(f"no trash item {key!r} in space {space}")

@@ -4,9 +4,10 @@ bookkeeping when one leaves the folder on its own (restored or purged).
 A trashed folder stays one item, ``.Trash/files/<key>.trashitem``, with its tree
 intact below it. An entry inside is addressed as OpenCloud's recycle API does it:
 the item's key plus a path relative to the folder (``<key>`` + ``sub/f.txt``).
-The path is checked name by name (``..`` is PathEscapes, a bad name InvalidName)
-and resolved with ``lstat`` at every level, so neither ``..`` nor a symlink an
-outside program left in the trash can lead out of the item.
+The path is checked name by name (``core.paths.split_relative``: ``..`` is
+PathEscapes, a bad name InvalidName) and resolved with ``lstat`` at every level,
+so neither ``..`` nor a symlink an outside program left in the trash can lead
+out of the item.
 
 An entry that leaves the folder takes its size along: the folders above it in
 the item, and the item's info file, are made smaller afterwards, so that the
@@ -25,30 +26,12 @@ import stat as statmod
 
 from opencloud.core import errors
 from opencloud.core.ids import NodeId
-from opencloud.core.paths import check_name
 from opencloud.storage.types import NodeKind, TrashItem
 from opencloud_driver_posix.attrs import read_node, write_node
 from opencloud_driver_posix.errnos import os_errors
 from opencloud_driver_posix.layout import trash_dirs
 from opencloud_driver_posix.trash_info import INFO_SUFFIX, ITEM_SUFFIX, with_size
 from opencloud_driver_posix.tree import Tree
-
-
-def split_inside(path: str) -> list[str]:
-    """The names of a path inside a trashed folder (``""`` is the item itself).
-
-    Empty and ``.`` segments are dropped, as URL paths allow; ``..`` is refused,
-    never resolved. Unlike a space path, the first name may be ``.Trash``: inside
-    a folder it is an ordinary name.
-    """
-    names: list[str] = []
-    for segment in path.split("/"):
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            raise errors.PathEscapes(f"a path in the trash may not contain '..': {path!r}")
-        names.append(check_name(segment))
-    return names
 
 
 def locate_entry(item_path: str, names: list[str]) -> tuple[str, os.stat_result]:
