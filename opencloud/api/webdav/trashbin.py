@@ -2,26 +2,36 @@
 
 URLs (``/remote.php`` optional):
 
-- ``/dav/spaces/trash-bin/{storage$space}/[{key}]``: any space the caller
-  can see;
-- ``/dav/trash-bin/{username}/[{key}]``: the caller's own personal space
-  (legacy; another user's name is 404, as if there were no such trash).
+- ``/dav/spaces/trash-bin/{storage$space}/[{key}[/{path}]]``: any space the
+  caller can see;
+- ``/dav/trash-bin/{username}/[{key}[/{path}]]``: the caller's own personal
+  space (legacy; another user's name is 404, as if there were no such trash).
+
+``{key}`` names an item of the bin; ``{path}`` an entry inside a trashed folder,
+relative to it, as OpenCloud's recycle API takes a key and a relative path.
+``..`` in it (however encoded) is a 400, never resolved.
 
 Methods, each needing the caller's rights in the space (``Rights``):
 
 - ``PROPFIND`` (``trash``): Depth 0 the bin itself, Depth 1 the bin and its
-  items; on ``{key}``, that item;
-- ``MOVE {key}`` with ``Destination`` (``trash`` here, ``create`` at the
-  destination): restore to that path in the same space. 201, or 204 when
+  items; on ``{key}[/{path}]``, that item or entry, and with Depth 1 the
+  entries directly inside it (``oc:trashbin-original-location`` of each is
+  where it lived before its folder was deleted);
+- ``MOVE {key}[/{path}]`` with ``Destination`` (``trash`` here, ``create`` at
+  the destination): restore to that path in the same space. 201, or 204 when
   the name was taken and the holder went to the trash (``Overwrite: F``
-  makes that a 412); 409 when the destination's parent folder is missing.
-  The item keeps its id; ``item-restored`` is published;
-- ``DELETE {key}`` purges one item, ``DELETE`` on the bin empties it (``purge``).
+  makes that a 412); 409 when the destination's parent folder is missing, as
+  in OpenCloud (which checks the parent and answers FAILED_PRECONDITION):
+  restoring an entry of a trashed folder to where it was needs that folder
+  back first, or another destination. The node keeps its id;
+  ``item-restored`` is published. An entry leaves the rest of its folder in
+  the trash;
+- ``DELETE {key}[/{path}]`` purges one item or entry, ``DELETE`` on the bin
+  empties it (``purge``). A purged entry stays gone when its folder is
+  restored.
 
 A space the caller may not see answers 404; one they see but may not act in,
-403. Items *inside* a trashed folder (``{key}/{path}`` in OpenCloud) are not
-addressable: the storage keeps a trashed folder as one item, so only the
-whole folder can be listed, restored or purged (404 saying so).
+403; nothing is changed either way.
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ from opencloud.core.errors import (
     PreconditionFailed,
 )
 from opencloud.core.ids import SpaceId
-from opencloud.core.paths import parent_path
+from opencloud.core.paths import parent_path, split_relative
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.spaces.rights import Rights
@@ -99,16 +109,19 @@ def is_trash_url(namespace: str, rest: str) -> bool:
 
 class _Bin:
     """A resolved trash URL: the space, the caller's rights there, the decoded
-    URL path of the bin as the client wrote it, and the item key (if any)."""
+    URL path of the bin as the client wrote it, the item key (if any) and the
+    checked path of an entry inside it (``""`` for the item itself)."""
 
-    def __init__(self, space: SpaceId, rights: Rights, base: str, key: str) -> None:
+    def __init__(self, space: SpaceId, rights: Rights, base: str, key: str, path: str) -> None:
         self.space = space
         self.rights = rights
         self.base = base
         self.key = key
+        self.path = path
 
     def item_href(self, item: TrashItem) -> str:
-        return ms.href(f"{self.base}/{item.key}", collection=item.kind == "dir")
+        below = f"/{item.path}" if item.path else ""
+        return ms.href(f"{self.base}/{item.key}{below}", collection=item.kind == "dir")
 
 
 def _resolve(url_path: str, user: Principal, files: FilesService, spaces: SpacesService) -> _Bin:
@@ -135,12 +148,8 @@ def _resolve(url_path: str, user: Principal, files: FilesService, spaces: Spaces
     key, _, below = tail.strip("/").partition("/")
     if key and not _KEY.match(key):
         raise InvalidInput(f"malformed trash item key {key[:80]!r}")
-    if below:
-        raise NotFound(
-            "items inside a trashed folder cannot be addressed on their own with this "
-            "storage; list, restore or purge the folder itself"
-        )
-    return _Bin(space, rights, prefix + "/" + head, key)
+    path = "/".join(split_relative(below))  # PathEscapes (400) for any '..'
+    return _Bin(space, rights, prefix + "/" + head, key, path)
 
 
 async def handle(
@@ -166,7 +175,9 @@ async def handle(
         )
     if method == "DELETE":
         trash.rights.require("purge", "remove items from this space's trash for good")
-        await run_in_threadpool(files.purge_trash, trash.space, trash.key or None)
+        await run_in_threadpool(
+            lambda: files.purge_trash(trash.space, trash.key or None, path=trash.path)
+        )
         return RawResponse(204, {"Content-Length": "0"})
     return error_response(
         ErrorInfo(405, "notAllowed"),
@@ -182,14 +193,12 @@ async def _propfind(request: Request, files: FilesService, trash: _Bin) -> Respo
     parsed = parse_propfind(await ms.small_body(request))
     minimal = ms.prefers_minimal(request)
     space_id = files.space_id(trash.space)
-    items = await run_in_threadpool(files.list_trash, trash.space)
     entries: list[ms.Entry] = []
     if trash.key:
-        found = [i for i in items if i.key == trash.key]
-        if not found:
-            raise NotFound(f"no trash item {trash.key!r}")
-        entries.append((trash.item_href(found[0]), _item_values(found[0], space_id)))
+        found, inside = await run_in_threadpool(_item_and_inside, files, trash, depth)
+        entries += [(trash.item_href(i), _item_values(i, space_id)) for i in (found, *inside)]
     else:
+        items = await run_in_threadpool(files.list_trash, trash.space)
         root_values: dict[str, str | None] = {
             RESOURCETYPE: "<d:resourcetype><d:collection/></d:resourcetype>",
             SPACEID: ms.prop(SPACEID, space_id),
@@ -198,6 +207,17 @@ async def _propfind(request: Request, files: FilesService, trash: _Bin) -> Respo
         if depth == "1":
             entries += [(trash.item_href(i), _item_values(i, space_id)) for i in items]
     return ms.response(ms.render(parsed, ALLPROP, entries, minimal=minimal), minimal=minimal)
+
+
+def _item_and_inside(
+    files: FilesService, trash: _Bin, depth: str
+) -> tuple[TrashItem, list[TrashItem]]:
+    """The item or entry a keyed URL names and, below Depth 0, the entries
+    directly inside it (one level, for Depth infinity too, as for the bin)."""
+    found = files.stat_trash(trash.space, trash.key, trash.path)
+    if depth == "0" or found.kind != "dir":
+        return found, []
+    return found, files.list_trash_folder(trash.space, trash.key, trash.path)
 
 
 def _item_values(item: TrashItem, space_id: str) -> dict[str, str | None]:
@@ -245,8 +265,7 @@ async def _restore(
         dest.rights.require("create", "restore items into this space")
         if dest.path == "/":
             raise Conflict("cannot restore over the root of a space")
-        if not any(i.key == trash.key for i in files.list_trash(trash.space)):
-            raise NotFound(f"no trash item {trash.key!r}")
+        files.stat_trash(trash.space, trash.key, trash.path)  # NotFound before anything changes
         try:
             parent = files.stat(Ref(trash.space, parent_path(dest.path)))
         except NotFound:
@@ -262,7 +281,9 @@ async def _restore(
                 raise PreconditionFailed(f"{dest.path} exists and Overwrite is F")
             dest.rights.require("delete", "replace what holds the name")
             files.delete(ref, initiator=initiator)  # the holder of the name goes to the trash
-        node = files.restore_trash(trash.space, trash.key, dst=ref, initiator=initiator)
+        node = files.restore_trash(
+            trash.space, trash.key, path=trash.path, dst=ref, initiator=initiator
+        )
         return (204 if existing is not None else 201), node, dest.rights
 
     status, node, rights = await run_in_threadpool(restore)

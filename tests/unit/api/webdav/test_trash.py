@@ -179,21 +179,6 @@ def test_restore_a_whole_folder(dav: Dav) -> None:
     assert dav.request("GET", dav.space_url + "/docs/x.txt").content == b"x"
 
 
-def test_items_inside_a_trashed_folder_are_not_addressable(dav: Dav) -> None:
-    dav.request("MKCOL", dav.space_url + "/docs")
-    dav.put(dav.space_url + "/docs/x.txt", b"x")
-    dav.request("DELETE", dav.space_url + "/docs")
-    url = bin_url(dav.space_url)
-    key = key_of(listing(dav, url)[0])
-    inner = dav.request(
-        "MOVE", f"{url}/{key}/x.txt", headers={"Destination": dav.space_url + "/x.txt"}
-    )
-    assert inner.status_code == 404
-    assert "trashed folder" in inner.text
-    assert dav.request("HEAD", dav.space_url + "/x.txt").status_code == 404
-    assert len(listing(dav, url)) == 1
-
-
 def test_restoring_onto_a_taken_name(dav: Dav) -> None:
     trash(dav, dav.space_url + "/a.txt", b"old")
     assert dav.put(dav.space_url + "/a.txt", b"new").status_code == 201
