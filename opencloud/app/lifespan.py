@@ -21,6 +21,7 @@ from opencloud.app.wiring import build_features, build_services, build_workers, 
 from opencloud.app.workers import Supervisor
 from opencloud.config.schema import Settings
 from opencloud.services.events.bus import InProcessBus
+from opencloud.services.notify.streams import StreamHub
 from opencloud.storage.protocol import StorageDriver
 
 Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[AppState]]
@@ -44,14 +45,16 @@ class AppHealth:
         return Readiness(ready=not reasons, reasons=reasons, workers=workers)
 
 
-def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Lifespan:
+def make_lifespan(
+    settings: Settings, streams: StreamHub, driver: StorageDriver | None = None
+) -> Lifespan:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
         storage = driver if driver is not None else await run_in_threadpool(load_storage, settings)
         bus = InProcessBus()
         try:
             services = build_services(settings, storage, bus)
-            supervisor = Supervisor(build_workers(storage, services))
+            supervisor = Supervisor(build_workers(storage, services, bus, streams))
             health = AppHealth(supervisor)
             supervisor.start()
             health.driver_open = True
@@ -67,9 +70,12 @@ def make_lifespan(settings: Settings, driver: StorageDriver | None = None) -> Li
                     health=health,
                     features=build_features(storage),
                     public_url=settings.url.rstrip("/"),
+                    streams=streams,
+                    sse_keepalive=settings.sse.keepalive,
                 )
             finally:
                 health.driver_open = False
+                streams.close()  # open event streams end before the workers stop
                 await run_in_threadpool(supervisor.stop)
         finally:
             bus.close()

@@ -20,6 +20,7 @@ from opencloud.api.http.routing import PrefixRoute
 from opencloud.api.ocs import endpoints as ocs
 from opencloud.api.ocs import sharees as ocs_sharees
 from opencloud.api.ocs import shares as ocs_shares
+from opencloud.api.sse import endpoint as sse
 from opencloud.api.status.endpoints import healthz, readyz, status_php
 from opencloud.api.webdav import tus
 from opencloud.api.webdav.app import WebDav
@@ -50,6 +51,12 @@ def routes() -> list[BaseRoute]:
                 # the share API of ownCloud 10-era clients (pyocclient)
                 *_ocs_sharing(f"/ocs/{v}.php/apps/files_sharing/api/v1"),
             )
+        ),
+        # live updates (server-sent events), only under v2 as in OpenCloud
+        Route(
+            "/ocs/v2.php/apps/notifications/api/v1/notifications/sse",
+            sse.notifications_sse,
+            methods=["GET"],
         ),
         # LibreGraph: the user and their drives
         Route("/graph/v1.0/me", graph_me.me, methods=["GET"]),

@@ -20,6 +20,9 @@ from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
 from opencloud.services.files.watcher import WatchWorker
+from opencloud.services.notify.audience import Audience
+from opencloud.services.notify.dispatch import Dispatcher
+from opencloud.services.notify.streams import StreamHub
 from opencloud.services.shares.links import LinksService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.service import SpacesService
@@ -70,12 +73,12 @@ def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> 
     require_initialised(settings)
     storage_id = settings.storage.storage_id
     files = FilesService(driver, bus, storage_id)
-    spaces = SpacesService(driver, storage_id)
+    spaces = SpacesService(driver, storage_id, bus=bus)
     auth = build_auth(settings, driver)
     return Services(
         files=files,
         spaces=spaces,
-        shares=SharesService(driver, spaces, auth, storage_id),
+        shares=SharesService(driver, spaces, auth, storage_id, bus=bus),
         links=LinksService(driver, spaces),
         locks=LockTable(driver),
         auth=auth,
@@ -95,9 +98,12 @@ def build_features(driver: StorageDriver) -> Features:
     return Features(trash=isinstance(driver, HasTrash), versions=isinstance(driver, HasVersions))
 
 
-def build_workers(driver: StorageDriver, services: Services) -> list[Worker]:
-    """The watcher runs only for drivers whose tree others may change."""
-    workers: list[Worker] = []
+def build_workers(
+    driver: StorageDriver, services: Services, bus: EventBus, streams: StreamHub
+) -> list[Worker]:
+    """Live updates always; the watcher only for drivers whose tree others may change."""
+    audience = Audience(driver, services.spaces, services.shares, services.auth)
+    workers: list[Worker] = [Dispatcher(bus, audience, streams)]
     if isinstance(driver, Watchable):
         workers.append(WatchWorker(driver, services.files))
     return workers

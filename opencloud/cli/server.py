@@ -27,7 +27,7 @@ from hypercorn.typing import ASGIFramework
 from starlette.applications import Starlette
 
 from opencloud import __version__
-from opencloud.app.factory import create_app
+from opencloud.app.factory import create_app, end_streams
 from opencloud.app.wiring import load_storage, require_initialised
 from opencloud.cli.logs import configure_logging
 from opencloud.cli.server_granian import ASGIApp, granian_runner, tls_files
@@ -112,5 +112,12 @@ async def _serve(app: Starlette, config: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    async def stopping() -> None:
+        await stop.wait()
+        # Event streams never finish by themselves: end them now, or Hypercorn
+        # would wait the whole grace period for them.
+        end_streams(app)
+
     # Starlette types ASGI loosely (dicts), Hypercorn with TypedDicts: same protocol.
-    await serve(cast("ASGIFramework", app), config, shutdown_trigger=stop.wait)
+    await serve(cast("ASGIFramework", app), config, shutdown_trigger=stopping)

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from opencloud.app.factory import end_streams
 from opencloud.config.schema import Settings
 from opencloud.core.errors import ConfigError
 
@@ -170,8 +171,11 @@ def granian_server(app: ASGIApp, settings: Settings, cdir: Path) -> _Embedded:
     return embedded
 
 
-async def serve_granian(server: _Embedded, shutdown_timeout: float) -> None:
-    """Serve until SIGTERM/SIGINT, then stop (open requests get ``shutdown_timeout``)."""
+async def serve_granian(
+    server: _Embedded, shutdown_timeout: float, on_stop: Callable[[], None] = lambda: None
+) -> None:
+    """Serve until SIGTERM/SIGINT, then stop (open requests get ``shutdown_timeout``).
+    ``on_stop`` runs first: it ends what would never finish by itself (event streams)."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
 
@@ -179,6 +183,7 @@ async def serve_granian(server: _Embedded, shutdown_timeout: float) -> None:
         if not stopping.is_set():
             log.info("%s received: stopping", sig.name)
             stopping.set()
+            on_stop()
             server.stop()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -210,6 +215,10 @@ def granian_runner(
     tls_files(settings, cdir)
 
     async def run(app: ASGIApp) -> None:
-        await serve_granian(granian_server(app, settings, cdir), settings.http.shutdown_timeout)
+        await serve_granian(
+            granian_server(app, settings, cdir),
+            settings.http.shutdown_timeout,
+            lambda: end_streams(app),
+        )
 
     return run

@@ -148,6 +148,33 @@ class UploadSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     ] = 86400.0
 
 
+class SseSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Live updates (server-sent events)."""
+
+    keepalive: Annotated[
+        float,
+        Meta(
+            gt=0,
+            le=3600,
+            description="seconds between keep-alive comments on an idle event stream "
+            "(OpenCloud's SSE_KEEPALIVE_INTERVAL)",
+        ),
+    ] = 30.0
+    queue_size: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=100_000,
+            description="messages one stream holds for a slow client; beyond it the "
+            "oldest are dropped and the client is told to resync",
+        ),
+    ] = 256
+    max_streams_per_user: Annotated[
+        int,
+        Meta(ge=1, le=10_000, description="open event streams one user may hold at once"),
+    ] = 32
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """All settings. Precedence: defaults < opencloud.toml < environment."""
 
@@ -185,4 +212,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     )
     uploads: Annotated[UploadSettings, Meta(description="resumable and chunked uploads")] = (
         msgspec.field(default_factory=UploadSettings)
+    )
+    sse: Annotated[SseSettings, Meta(description="live updates (server-sent events)")] = (
+        msgspec.field(default_factory=SseSettings)
     )

@@ -90,5 +90,9 @@ class StorageUnavailable(OpenCloudError):
     """The storage cannot be reached or is misconfigured; retrying later may help."""
 
 
+class ServiceUnavailable(OpenCloudError):
+    """The server cannot take this now (it is shutting down); retry shortly."""
+
+
 class ConfigError(OpenCloudError):
     """A setting is unknown, ill-typed or missing. The message names the setting."""

@@ -20,6 +20,7 @@ from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
 from opencloud.services.files.uploads import Uploads
+from opencloud.services.notify.streams import StreamHub
 from opencloud.services.shares.links import LinksService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.spaces.service import SpacesService
@@ -46,6 +47,10 @@ class AppState(TypedDict):
     features: NotRequired[Features]
     #: the public URL clients reach the server at (``OC_URL``), no trailing slash
     public_url: NotRequired[str]
+    #: open live-update streams (``services/notify/streams.py``)
+    streams: NotRequired[StreamHub]
+    #: seconds between keep-alive comments on an idle event stream
+    sse_keepalive: NotRequired[float]
 
 
 def files(request: Request) -> FilesService:
@@ -74,6 +79,14 @@ def uploads(request: Request) -> Uploads:
 
 def auth(request: Request) -> AuthService:
     return _get(request, "auth", AuthService)
+
+
+def streams(request: Request) -> StreamHub:
+    return _get(request, "streams", StreamHub)
+
+
+def sse_keepalive(request: Request) -> float:
+    return _get(request, "sse_keepalive", float)
 
 
 def principal(request: Request) -> Principal:

@@ -33,6 +33,7 @@ from opencloud.core.errors import (
     PermissionDenied,
     PreconditionFailed,
     QuotaExceeded,
+    ServiceUnavailable,
     StorageUnavailable,
     Throttled,
     TooLarge,
@@ -69,6 +70,7 @@ ERROR_TABLE: Mapping[type[OpenCloudError], ErrorInfo] = {
     InvalidInput: ErrorInfo(400, "invalidRequest"),
     NotSupported: ErrorInfo(501, "notSupported"),
     StorageUnavailable: ErrorInfo(503, "serviceNotAvailable", {"Retry-After": "30"}),
+    ServiceUnavailable: ErrorInfo(503, "serviceNotAvailable", {"Retry-After": "5"}),
 }
 
 #: Anything not in the table, including bugs: logged once with the request id.

@@ -56,10 +56,10 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     #: public links (Graph ``createLink``, OCS ``shareType=3``,
     #: ``/dav/public-files/{token}``): ``files_sharing.public``.
     public_links: bool = True
+    #: server-sent events (``/ocs/v2.php/apps/notifications/api/v1/notifications/sse``).
+    sse: bool = True
 
     # ---- not there yet
-    #: server-sent events (``/ocs/v2.php/apps/notifications/api/v1/notifications/sse``).
-    sse: bool = False
     #: search (``REPORT search-files``, KQL).
     search: bool = False
     #: full-text search in file contents.

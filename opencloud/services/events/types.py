@@ -58,6 +58,55 @@ class ItemRestored(ItemEvent, frozen=True, tag="item-restored"):
     """An item came back from the trash, or a version was restored."""
 
 
+class GranteeEvent(ItemEvent, frozen=True):
+    """A change of who may see an item: a share, or a space membership.
+
+    ``grantee_kind`` (``u`` user, ``g`` group) and ``grantee`` name who gained or
+    lost access; the SSE adapter resolves a group to its members and sends
+    them as ``affecteduserids``. Besides everyone who may see the item, they
+    hear of it too, even when the change took their access away.
+    """
+
+    grantee_kind: str
+    grantee: str
+
+
+class ShareCreated(GranteeEvent, frozen=True, tag="share-created"):
+    """A file or folder was shared with a user or a group."""
+
+
+class ShareUpdated(GranteeEvent, frozen=True, tag="share-updated"):
+    """A share's role or expiry changed."""
+
+
+class ShareRemoved(GranteeEvent, frozen=True, tag="share-removed"):
+    """A share was removed: its recipients no longer see the item."""
+
+
+class SpaceMemberAdded(GranteeEvent, frozen=True, tag="space-member-added"):
+    """A user or group became a member of a project space (``itemid``: its root)."""
+
+
+class SpaceShareUpdated(GranteeEvent, frozen=True, tag="space-share-updated"):
+    """A space member's role or expiry changed."""
+
+
+class SpaceMemberRemoved(GranteeEvent, frozen=True, tag="space-member-removed"):
+    """A user or group left a project space."""
+
+
+class LinkCreated(ItemEvent, frozen=True, tag="link-created"):
+    """A public link to the item was created."""
+
+
+class LinkUpdated(ItemEvent, frozen=True, tag="link-updated"):
+    """A public link's type, password or expiry changed."""
+
+
+class LinkRemoved(ItemEvent, frozen=True, tag="link-removed"):
+    """A public link was removed."""
+
+
 Event = (
     FolderCreated
     | FileTouched
@@ -66,6 +115,15 @@ Event = (
     | ItemMoved
     | ItemTrashed
     | ItemRestored
+    | ShareCreated
+    | ShareUpdated
+    | ShareRemoved
+    | SpaceMemberAdded
+    | SpaceShareUpdated
+    | SpaceMemberRemoved
+    | LinkCreated
+    | LinkUpdated
+    | LinkRemoved
 )
 
 #: Every event class, for docs and tests.
@@ -77,6 +135,15 @@ EVENT_TYPES: tuple[type[ItemEvent], ...] = (
     ItemMoved,
     ItemTrashed,
     ItemRestored,
+    ShareCreated,
+    ShareUpdated,
+    ShareRemoved,
+    SpaceMemberAdded,
+    SpaceShareUpdated,
+    SpaceMemberRemoved,
+    LinkCreated,
+    LinkUpdated,
+    LinkRemoved,
 )
 
 

@@ -32,6 +32,9 @@ from opencloud.core.errors import AlreadyExists, InvalidInput, NotFound
 from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
+from opencloud.services.events.build import node_event
+from opencloud.services.events.bus import EventBus
+from opencloud.services.events.types import ShareCreated, ShareRemoved, ShareUpdated
 from opencloud.services.shares.types import GranteeKind, Share, ShareState
 from opencloud.services.spaces.rights import NONE, Rights
 from opencloud.services.spaces.roles import Role, role
@@ -45,9 +48,18 @@ SHARES_SPACE = SpaceId("shares")
 
 class SharesService:
     def __init__(
-        self, driver: StorageDriver, spaces: SpacesService, auth: AuthService, storage_id: str
+        self,
+        driver: StorageDriver,
+        spaces: SpacesService,
+        auth: AuthService,
+        storage_id: str,
+        *,
+        bus: EventBus | None = None,
     ) -> None:
+        """``bus`` hears ``share-created``, ``share-updated`` and ``share-removed``
+        (none when omitted, as in tests of the records alone)."""
         self._driver = driver
+        self._bus = bus
         self._spaces = spaces
         self._auth = auth
         self._storage_id = storage_id
@@ -57,6 +69,7 @@ class SharesService:
         # for every entry): (space, node) → share ids; (kind, grantee) → ids
         self._by_node: dict[tuple[str, str], set[str]] = {}
         self._by_grantee: dict[tuple[str, str], set[str]] = {}
+        self._per_space: dict[str, int] = {}  # space → number of shares in it
         self._loaded = False
 
     # ------------------------------------------------------------ reading
@@ -97,6 +110,11 @@ class SharesService:
         self._load()
         with self._lock:
             return [self._shares[i] for i in self._by_node.get((space, node), ())]
+
+    def shared_in(self, space: SpaceId) -> bool:
+        """Whether anything in ``space`` is shared (no lookup of the storage)."""
+        self._load()
+        return self._per_space.get(space, 0) > 0
 
     def share_types(self, space: str, node: str) -> set[int]:
         """OCS share types on a node: 0 user, 1 group (``oc:share-types``)."""
@@ -167,6 +185,7 @@ class SharesService:
             self._write_grant(share)  # grant first: a crash leaves a harmless grant
             self._write_record(share)
             self._add(share)
+        self._announce(ShareCreated, share, node)
         return share
 
     def update(
@@ -192,6 +211,7 @@ class SharesService:
                 changes["expires"] = expires
             self._commit(share, changes)
             self._write_grant(share)
+        self._announce(ShareUpdated, share)
         return share
 
     def delete(self, actor: Principal, share_id: str) -> Share:
@@ -201,6 +221,7 @@ class SharesService:
             self._remove_record(share)  # record first: access ends at once
             self._drop(share)
             self._remove_grant(share)
+        self._announce(ShareRemoved, share)
         return share
 
     def answer(
@@ -256,6 +277,41 @@ class SharesService:
         return jail_etag(found), max((n.mtime_ns for _, n, _ in found), default=0)
 
     # ------------------------------------------------------------ internals
+    def _announce(
+        self,
+        cls: type[ShareCreated | ShareUpdated | ShareRemoved],
+        share: Share,
+        node: NodeInfo | None = None,
+    ) -> None:
+        """Publish after the change is stored (a listener can read it). An item
+        purged meanwhile is named by its ids alone."""
+        if self._bus is None:
+            return
+        if node is None:
+            try:
+                node = self.node(share)
+            except NotFound:
+                node = NodeInfo(
+                    id=NodeId(share.node),
+                    parent_id="",
+                    space=SpaceId(share.space),
+                    path="",
+                    name="",
+                    kind="file",
+                    size=0,
+                    mtime_ns=0,
+                    etag="",
+                )
+        self._bus.publish(
+            node_event(
+                cls,
+                self._storage_id,
+                node,
+                grantee_kind=share.grantee_kind,
+                grantee=share.grantee,
+            )
+        )
+
     def _may_share(self, actor: Principal, space: SpaceId) -> None:
         self._spaces.require_share(actor, space, "you may not share in this space")
 
@@ -290,10 +346,16 @@ class SharesService:
         self._shares[share.id] = share
         self._by_node.setdefault((share.space, share.node), set()).add(share.id)
         self._by_grantee.setdefault((share.grantee_kind, share.grantee), set()).add(share.id)
+        self._per_space[share.space] = self._per_space.get(share.space, 0) + 1
 
     def _drop(self, share: Share) -> None:
         """Called with the lock held."""
         del self._shares[share.id]
+        left = self._per_space.get(share.space, 0) - 1
+        if left > 0:
+            self._per_space[share.space] = left
+        else:
+            self._per_space.pop(share.space, None)
         for index, key in (
             (self._by_node, (share.space, share.node)),
             (self._by_grantee, (share.grantee_kind, share.grantee)),

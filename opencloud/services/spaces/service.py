@@ -9,6 +9,12 @@
   project space or any of its data.
 - A disabled project space keeps its data; only its managers still see it
   (to re-enable or delete it), and nobody can read or write inside it.
+- A project space's name (once renamed), description and **special items**
+  (``image``, ``readme``: files inside the space that clients show as its
+  picture and its description, usually under ``.space/``) are metadata of
+  its root: ``space:name``, ``space:description``, ``space:image``,
+  ``space:readme`` (the special items by node id). ``details`` reads them
+  all at once.
 
 A space the caller may not reach answers NotFound, exactly like one that
 does not exist, so nobody can probe which spaces exist. Grants are cached in
@@ -25,16 +31,26 @@ from collections.abc import Iterable
 import msgspec
 
 from opencloud.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from opencloud.core.ids import SpaceId, new_space_id
+from opencloud.core.ids import NodeId, SpaceId, new_space_id
 from opencloud.services.auth.types import Principal
+from opencloud.services.events.build import node_event
+from opencloud.services.events.bus import EventBus
+from opencloud.services.events.types import (
+    SpaceMemberAdded,
+    SpaceMemberRemoved,
+    SpaceShareUpdated,
+)
 from opencloud.services.spaces.rights import FULL, NONE, Rights, union
 from opencloud.services.spaces.roles import MANAGER, Role, role
 from opencloud.storage.protocol import StorageDriver
-from opencloud.storage.types import Quota, Ref, SpaceInfo
+from opencloud.storage.types import NodeInfo, Quota, Ref, SpaceInfo
 
 GRANT_PREFIX = "grant:"
 DISABLED_KEY = "space:disabled"
 DESCRIPTION_KEY = "space:description"
+NAME_KEY = "space:name"
+#: OpenCloud's special folders of a space, in the order drives list them.
+SPECIAL_FOLDERS = ("image", "readme")
 
 #: Longest project space name (OpenCloud's limit is 255 characters).
 MAX_NAME = 255
@@ -59,6 +75,16 @@ class Grant(msgspec.Struct, frozen=True, kw_only=True):
         return f"{GRANT_PREFIX}{self.kind}:{self.id}"
 
 
+class SpaceDetails(msgspec.Struct, frozen=True, kw_only=True):
+    """What a drive shows of a space beyond the storage's record, from one
+    read of its root's metadata."""
+
+    name: str
+    description: str
+    #: special folder name (``image``, ``readme``) → node id in the space
+    special: dict[str, NodeId]
+
+
 class _SpaceState(msgspec.Struct, kw_only=True):
     kind: str
     grants: dict[str, Grant]
@@ -66,8 +92,13 @@ class _SpaceState(msgspec.Struct, kw_only=True):
 
 
 class SpacesService:
-    def __init__(self, driver: StorageDriver, storage_id: str) -> None:
+    def __init__(
+        self, driver: StorageDriver, storage_id: str, *, bus: EventBus | None = None
+    ) -> None:
+        """``bus`` hears membership changes (``space-member-added`` …; none
+        when omitted)."""
         self._driver = driver
+        self._bus = bus
         self.storage_id = storage_id
         self._known: set[str] = set()  # personal spaces seen to exist
         self._states: dict[str, _SpaceState] = {}
@@ -174,6 +205,24 @@ class SpacesService:
     def description(self, space: SpaceId) -> str:
         return self._meta(space).get(DESCRIPTION_KEY, b"").decode("utf-8", "replace")
 
+    def details(self, info: SpaceInfo) -> SpaceDetails:
+        """Name, description and special items of a space, in one metadata
+        read (none for a personal space: it takes its name from its user and
+        has neither description nor special items)."""
+        if info.kind != "project":
+            return SpaceDetails(name=info.name, description="", special={})
+        meta = self._meta(info.id)
+        name = meta.get(NAME_KEY)
+        return SpaceDetails(
+            name=name.decode("utf-8", "replace") if name else info.name,
+            description=meta.get(DESCRIPTION_KEY, b"").decode("utf-8", "replace"),
+            special={
+                folder: NodeId(meta[f"space:{folder}"].decode("ascii", "replace"))
+                for folder in SPECIAL_FOLDERS
+                if meta.get(f"space:{folder}")
+            },
+        )
+
     def quota(self, space: SpaceId) -> Quota:
         return self._driver.quota(space)
 
@@ -234,10 +283,13 @@ class SpacesService:
             state = self._load(space)
             if state is None:
                 raise NotFound(f"no space {space!r}")
-            after = {**state.grants, grant.key: grant}
+            before = state.grants
+            after = {**before, grant.key: grant}
             _keep_a_manager(after.values())
             self._driver.set_meta(Ref(space, "/"), {grant.key: msgspec.json.encode(grant)})
             state.grants = after
+        changed = SpaceShareUpdated if grant.key in before else SpaceMemberAdded
+        self._announce(changed, space, kind, member)
         return grant
 
     def remove_member(self, space: SpaceId, kind: str, member: str) -> None:
@@ -250,6 +302,20 @@ class SpacesService:
             _keep_a_manager(after.values())
             self._driver.set_meta(Ref(space, "/"), {}, remove=[key])
             state.grants = after
+        self._announce(SpaceMemberRemoved, space, kind, member)
+
+    def _announce(
+        self,
+        cls: type[SpaceMemberAdded | SpaceShareUpdated | SpaceMemberRemoved],
+        space: SpaceId,
+        kind: str,
+        member: str,
+    ) -> None:
+        """Publish a membership change, after it is stored, about the space root."""
+        if self._bus is None:
+            return
+        root = self._driver.stat(Ref(space, "/"))
+        self._bus.publish(node_event(cls, self.storage_id, root, grantee_kind=kind, grantee=member))
 
     def set_disabled(self, space: SpaceId, disabled: bool) -> None:
         with self._lock:
@@ -277,14 +343,39 @@ class SpacesService:
         if description is not None:
             self._driver.set_meta(Ref(space, "/"), {DESCRIPTION_KEY: description.encode()})
         if name is not None:
-            self._driver.set_meta(Ref(space, "/"), {"space:name": check_space_name(name).encode()})
+            self._driver.set_meta(Ref(space, "/"), {NAME_KEY: check_space_name(name).encode()})
         return self._driver.get_space(space)
 
     def display_name(self, info: SpaceInfo) -> str:
         """A renamed project space's name (kept in metadata; the driver's
         record holds the name it was created with)."""
-        stored = self._meta(info.id).get("space:name")
-        return stored.decode("utf-8", "replace") if stored else info.name
+        return self.details(info).name
+
+    def special_item(self, space: SpaceId, folder: str, node: NodeId) -> NodeInfo:
+        """The file that would become ``folder`` (``image`` or ``readme``) of
+        project space ``space``, checked but not yet set: InvalidInput for
+        another folder name, a personal space, the root or a folder;
+        NotFound for a node that is not in this space."""
+        if folder not in SPECIAL_FOLDERS:
+            raise InvalidInput(f"unknown special folder {folder[:40]!r} (image or readme)")
+        state = self._state(space)
+        if state is None:
+            raise NotFound(f"no space {space!r}")
+        if state.kind != "project":
+            raise InvalidInput("only a project space has an image and a readme")
+        item = self._driver.stat_id(space, node)
+        if item.kind != "file" or item.path == "/":
+            raise InvalidInput(f"the {folder} of a space must be a file")
+        return item
+
+    def set_special(self, space: SpaceId, items: dict[str, NodeId]) -> None:
+        """Make each node the space's special ``folder`` (checked with
+        ``special_item`` first: everything is refused before anything changes)."""
+        for folder, node in items.items():
+            self.special_item(space, folder, node)
+        if items:
+            values = {f"space:{folder}": node.encode() for folder, node in items.items()}
+            self._driver.set_meta(Ref(space, "/"), values)
 
     def delete_project(self, space: SpaceId) -> None:
         """Delete a disabled project space and everything in it, for good."""

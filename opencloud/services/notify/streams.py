@@ -1,0 +1,174 @@
+"""The connected clients: one bounded queue per stream, woken on the event loop.
+
+The dispatcher thread ``deliver``s an encoded message to users; each of their
+open streams queues it. The SSE handler awaits ``Stream.next`` on the event
+loop. Delivery never blocks and never grows without bound: a stream holds at
+most ``queue_size`` messages, and when full the *oldest* is dropped and
+counted, so the handler can tell its client to resynchronise. A slow or
+vanished client therefore costs at most its queue, and never slows an upload
+or another stream.
+
+A user may hold ``max_per_user`` streams at once (browser tabs, devices);
+beyond that a new one is refused rather than an old one cut, so one
+misbehaving client cannot push the others off.
+
+``close`` (server shutdown) ends every stream at once and refuses new ones,
+so clients see a clean end and reconnect to whichever server comes up next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+from opencloud.core.errors import ServiceUnavailable, Throttled
+
+
+class Stream:
+    """One client connection's queue. Written from any thread, read on its loop."""
+
+    def __init__(self, user_id: str, loop: asyncio.AbstractEventLoop, queue_size: int) -> None:
+        self.user_id = user_id
+        self._loop = loop
+        self._queue_size = queue_size
+        self._items: deque[bytes] = deque()
+        self._lock = threading.Lock()
+        self._ready = asyncio.Event()  # touched only on the loop
+        self._woken = False  # a wake-up is scheduled and not yet consumed
+        self._closed = False
+        self._dropped = 0
+
+    def put(self, message: bytes) -> None:
+        """Queue ``message``; drops the oldest when full. Thread-safe, never blocks."""
+        with self._lock:
+            if self._closed:
+                return
+            if len(self._items) >= self._queue_size:
+                self._items.popleft()
+                self._dropped += 1
+            self._items.append(message)
+            wake = not self._woken
+            self._woken = True
+        if wake:
+            self._wake()
+
+    def close(self) -> None:
+        """End the stream: ``next`` returns None at once, queued messages are
+        dropped (a closing server does not wait for slow clients; a client
+        re-lists what it shows when it reconnects)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._items.clear()
+        self._wake()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def next(self, timeout: float) -> tuple[list[bytes], int] | None:
+        """Wait up to ``timeout`` seconds for messages. Returns the queued
+        messages (possibly none: the wait timed out, time for a keep-alive) and
+        how many were dropped since the last call; None once the stream is closed."""
+        if not self._has_work():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout)
+        self._ready.clear()
+        with self._lock:
+            if self._closed:
+                return None
+            items = list(self._items)
+            self._items.clear()
+            dropped, self._dropped = self._dropped, 0
+            self._woken = False
+        return items, dropped
+
+    def _has_work(self) -> bool:
+        with self._lock:
+            return bool(self._items) or self._closed or self._dropped > 0
+
+    def _wake(self) -> None:
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            self._loop.call_soon_threadsafe(self._ready.set)
+
+
+class StreamHub:
+    """Every open stream, by user. Thread-safe."""
+
+    def __init__(self, *, queue_size: int = 256, max_per_user: int = 32) -> None:
+        if queue_size < 1 or max_per_user < 1:
+            raise ValueError("queue_size and max_per_user must be at least 1")
+        self._queue_size = queue_size
+        self._max_per_user = max_per_user
+        self._lock = threading.Lock()
+        self._by_user: dict[str, set[Stream]] = {}
+        self._closed = False
+
+    def open(self, user_id: str) -> Stream:
+        """A new stream for ``user_id``, read on the running event loop.
+        Throttled past ``max_per_user``; ServiceUnavailable once closed."""
+        stream = Stream(user_id, asyncio.get_running_loop(), self._queue_size)
+        with self._lock:
+            if self._closed:
+                raise ServiceUnavailable("the server is shutting down; reconnect shortly")
+            mine = self._by_user.setdefault(user_id, set())
+            if len(mine) >= self._max_per_user:
+                raise Throttled(
+                    f"already {len(mine)} open event streams for this user "
+                    f"(sse.max_streams_per_user); close one first",
+                    retry_after=30,
+                )
+            mine.add(stream)
+        return stream
+
+    def release(self, stream: Stream) -> None:
+        """Forget a stream whose client went away (idempotent)."""
+        stream.close()
+        with self._lock:
+            mine = self._by_user.get(stream.user_id)
+            if mine is not None:
+                mine.discard(stream)
+                if not mine:
+                    del self._by_user[stream.user_id]
+
+    def connected(self) -> frozenset[str]:
+        """Users with at least one open stream."""
+        with self._lock:
+            return frozenset(self._by_user)
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._by_user.values())
+
+    def deliver(self, user_ids: Iterable[str], message: bytes) -> int:
+        """Queue ``message`` on every stream of these users; how many got it."""
+        with self._lock:
+            targets = [s for u in user_ids for s in self._by_user.get(u, ())]
+        for stream in targets:
+            stream.put(message)
+        return len(targets)
+
+    def broadcast(self, message: bytes) -> None:
+        """Queue ``message`` on every stream (a resynchronisation hint after the
+        dispatcher itself lost events)."""
+        with self._lock:
+            targets = [s for mine in self._by_user.values() for s in mine]
+        for stream in targets:
+            stream.put(message)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """End every stream and refuse new ones (idempotent)."""
+        with self._lock:
+            self._closed = True
+            targets = [s for mine in self._by_user.values() for s in mine]
+            self._by_user.clear()
+        for stream in targets:
+            stream.close()

@@ -1,0 +1,118 @@
+"""The stream hub: bounded drop-oldest queues per stream, limits, a clean close."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+
+from opencloud.core.errors import ServiceUnavailable, Throttled
+from opencloud.services.notify.streams import StreamHub
+
+
+def run(coro: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(coro)
+
+
+def test_a_delivered_message_reaches_every_stream_of_that_user_only() -> None:
+    async def scenario() -> None:
+        hub = StreamHub()
+        a1, a2, b = hub.open("alan"), hub.open("alan"), hub.open("bob")
+        assert hub.deliver(["alan"], b"m1") == 2
+        assert await a1.next(1) == ([b"m1"], 0)
+        assert await a2.next(1) == ([b"m1"], 0)
+        assert await b.next(0.01) == ([], 0)  # timed out: nothing for bob
+        assert hub.connected() == {"alan", "bob"}
+
+    run(scenario())
+
+
+def test_a_message_from_another_thread_wakes_the_waiting_stream() -> None:
+    async def scenario() -> None:
+        hub = StreamHub()
+        stream = hub.open("alan")
+        timer = threading.Timer(0.05, hub.deliver, args=(["alan"], b"late"))
+        timer.start()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        assert await stream.next(10) == ([b"late"], 0)
+        assert loop.time() - started < 5  # woken, not timed out
+        timer.join()
+
+    run(scenario())
+
+
+def test_a_full_queue_drops_the_oldest_and_counts_them() -> None:
+    async def scenario() -> None:
+        hub = StreamHub(queue_size=3)
+        stream = hub.open("alan")
+        for n in range(10):
+            hub.deliver(["alan"], f"m{n}".encode())
+        assert await stream.next(1) == ([b"m7", b"m8", b"m9"], 7)
+        assert await stream.next(0.01) == ([], 0)  # the count was reported once
+
+    run(scenario())
+
+
+def test_a_user_holds_at_most_max_per_user_streams() -> None:
+    async def scenario() -> None:
+        hub = StreamHub(max_per_user=2)
+        first = hub.open("alan")
+        hub.open("alan")
+        with pytest.raises(Throttled, match="max_streams_per_user"):
+            hub.open("alan")
+        hub.open("bob")  # others are not affected
+        hub.release(first)
+        hub.open("alan")  # a released slot is free again
+        assert hub.count() == 3
+
+    run(scenario())
+
+
+def test_release_forgets_the_stream_and_is_idempotent() -> None:
+    async def scenario() -> None:
+        hub = StreamHub()
+        stream = hub.open("alan")
+        hub.release(stream)
+        hub.release(stream)
+        assert hub.connected() == frozenset()
+        assert hub.deliver(["alan"], b"m") == 0
+        assert await stream.next(0.01) is None
+
+    run(scenario())
+
+
+def test_close_ends_every_stream_at_once_and_refuses_new_ones() -> None:
+    async def scenario() -> None:
+        hub = StreamHub()
+        stream = hub.open("alan")
+        waiter = asyncio.create_task(stream.next(30))
+        await asyncio.sleep(0.01)
+        threading.Thread(target=hub.close).start()
+        assert await asyncio.wait_for(waiter, 5) is None
+        with pytest.raises(ServiceUnavailable):
+            hub.open("alan")
+        assert hub.count() == 0
+
+    run(scenario())
+
+
+def test_a_broadcast_reaches_everyone() -> None:
+    async def scenario() -> None:
+        hub = StreamHub()
+        streams = [hub.open(user) for user in ("a", "b", "c")]
+        hub.broadcast(b"resync")
+        for stream in streams:
+            assert await stream.next(1) == ([b"resync"], 0)
+
+    run(scenario())
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        StreamHub(queue_size=0)
+    with pytest.raises(ValueError):
+        StreamHub(max_per_user=0)
