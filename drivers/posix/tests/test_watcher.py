@@ -59,6 +59,19 @@ def test_created_file_is_picked_up_within_two_seconds(live: Live) -> None:
     assert root.etag != before
 
 
+def test_a_file_a_listing_finds_first_is_still_announced_with_its_id(live: Live) -> None:
+    """A client listing the folder right after another program wrote into it
+    adopts the file before the watcher's debounced event: the watcher must
+    still announce it, under the id the listing gave it, exactly once."""
+    driver, space, base, w = live
+    (base / "early.txt").write_bytes(b"early")
+    listed = {n.name: n.id for n in driver.list(Ref(space, "/"))}
+    change, _ = w.wait_for(lambda c: c.path == "/early.txt")
+    assert change.kind == "created"
+    assert change.node_id == listed["early.txt"]
+    assert [c for c in w.wait_idle() if c.path == "/early.txt"] == []  # once
+
+
 def test_append_with_shell_redirect_is_a_modification(live: Live) -> None:
     driver, space, base, w = live
     (base / "log").write_bytes(b"one\n")

@@ -93,8 +93,12 @@ def _change(
     )
 
 
-def _created(where: Located, attrs: NodeAttrs) -> Change:
+def created_change(where: Located, attrs: NodeAttrs) -> Change:
+    """The change that announces an entry another program made."""
     return _change("created", where, attrs)
+
+
+_created = created_change
 
 
 def _is_node(st: os.stat_result) -> bool:

@@ -11,6 +11,7 @@ import shutil
 import stat as statmod
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 
 import msgspec
@@ -37,6 +38,9 @@ from opencloud_driver_posix.locks import NodeLocks
 from opencloud_driver_posix.options import PosixOptions
 from opencloud_driver_posix.own_writes import OwnWrites
 from opencloud_driver_posix.renames import rename_noreplace
+
+#: How many read-discovered entries wait for the watcher at most.
+DISCOVERED_MAX = 10_000
 
 
 class Located:
@@ -80,6 +84,12 @@ class Tree:
         self.index = NodeIndex()
         self.locks = NodeLocks()
         self.own_writes = OwnWrites()
+        #: entries other programs made that a read found before the watcher did
+        #: (``assimilate``); the watcher announces them, since by the time its
+        #: own event is handled the entry looks known and would pass unheard.
+        #: Filled only while a watcher runs; bounded (an overflow rescan is the
+        #: watcher's remedy for anything lost).
+        self.discovered: deque[tuple[Located, NodeAttrs]] = deque(maxlen=DISCOVERED_MAX)
 
     # ---- locating
     def space_dir(self, space: str) -> str:
@@ -187,6 +197,8 @@ class Tree:
         self, where: Located, parent_id: str, st: os.stat_result
     ) -> tuple[NodeAttrs, int]:
         adopted = self.adopt(where, parent_id, st, new_ids=True)
+        if self.own_writes.active:  # a watcher runs and will announce them
+            self.discovered.extend(adopted.created)
         return adopted.attrs, adopted.size
 
     def adopt(

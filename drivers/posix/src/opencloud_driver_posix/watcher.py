@@ -152,9 +152,12 @@ def _inotify(driver: PosixDriver, stop: threading.Event) -> Iterator[Change]:
             batch = debouncer.ready(now)
             if batch:
                 yield from _process(tree, paths, batch)
+            while tree.discovered:
+                yield scanner.created_change(*tree.discovered.popleft())
     finally:
         tree.own_writes.active = False
         tree.own_writes.clear()
+        tree.discovered.clear()
         notifier.stop()
 
 
