@@ -40,6 +40,18 @@ class Server:
         self.log = base / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
 
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``opencloud <args>`` against this server's config and data, as an
+        admin on the same machine would."""
+        return subprocess.run(
+            [sys.executable, "-m", "opencloud", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
     def init(self) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "opencloud", "init"],

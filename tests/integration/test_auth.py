@@ -4,8 +4,6 @@ server runs."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,17 +27,6 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ser
         server.stop()
 
 
-def _cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "opencloud", *args],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_admin_logs_in_with_basic_and_gets_a_session(admin_server: tuple[Server, str]) -> None:
     server, password = admin_server
     with server.client() as client:
@@ -57,14 +44,14 @@ def test_admin_logs_in_with_basic_and_gets_a_session(admin_server: tuple[Server,
 
 def test_cli_changes_reach_the_running_server(admin_server: tuple[Server, str]) -> None:
     server, _password = admin_server
-    added = _cli(server, "users", "add", "bob", "--password", "bob-pw")
+    added = server.cli("users", "add", "bob", "--password", "bob-pw", check=False)
     assert added.returncode == 0, added.stderr
     with server.client() as client:
         deadline = time.monotonic() + 10
         while client.get("/auth-app/tokens", auth=("bob", "bob-pw")).status_code != 200:
             assert time.monotonic() < deadline, "the server never saw the new user"
             time.sleep(0.3)
-        assert _cli(server, "users", "disable", "bob").returncode == 0
+        assert server.cli("users", "disable", "bob", check=False).returncode == 0
         deadline = time.monotonic() + 10
         while client.get("/auth-app/tokens", auth=("bob", "bob-pw")).status_code != 401:
             assert time.monotonic() < deadline, "the server never saw the disabled user"

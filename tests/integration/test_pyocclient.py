@@ -9,8 +9,6 @@ through the OCS share API (``ocs/v1.php``, XML).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,25 +25,14 @@ ADMIN_PASSWORD = "Admin-pass-123"
 BOB_PASSWORD = "Bob-pass-123"
 
 
-def _cli(server: Server, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "opencloud", *args],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base: Path = tmp_path_factory.mktemp("pyocclient")
     running = Server(base, tls=False)
-    _cli(running, "init", "--admin-password", ADMIN_PASSWORD)
-    _cli(running, "users", "add", "bob", "--password", BOB_PASSWORD, "--display-name", "Bob")
-    _cli(running, "groups", "add", "crew")
-    _cli(running, "groups", "add-member", "crew", "bob")
+    running.cli("init", "--admin-password", ADMIN_PASSWORD)
+    running.cli("users", "add", "bob", "--password", BOB_PASSWORD, "--display-name", "Bob")
+    running.cli("groups", "add", "crew")
+    running.cli("groups", "add-member", "crew", "bob")
     running.start()
     try:
         yield running

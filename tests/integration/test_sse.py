@@ -12,8 +12,6 @@ from __future__ import annotations
 import queue
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -35,23 +33,12 @@ PASSWORDS["zoe"] = "Zoe-pass-123"
 WAIT = 5.0
 
 
-def _cli(server: Server, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "opencloud", *args],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-
-
 def _start(base: Path, **env: str) -> Server:
     running = Server(base, tls=False)
     running.env |= env
-    _cli(running, "init", "--admin-password", PASSWORDS["admin"])
+    running.cli("init", "--admin-password", PASSWORDS["admin"])
     for name in ("alan", "mary", "zoe"):
-        _cli(running, "users", "add", name, "--password", PASSWORDS[name])
+        running.cli("users", "add", name, "--password", PASSWORDS[name])
     running.start()
     return running
 

@@ -18,8 +18,9 @@ A permission is a share: ``id`` is the share id (``storage:space:uuid``),
 ``roles`` its role's GUID, ``grantedToV2`` the recipient, ``invitation`` who
 shared it. Only who may share in the space (a personal space's owner, a
 project's Managers) shares, changes and removes shares (``SharesService``);
-whoever can read the item lists them. An item the caller cannot see is 404;
-one they see but may not share is 403; bad input is 400 and changes nothing.
+whoever can read the item lists them (a recipient: the shares to them). An
+item the caller cannot see is 404; one they see but may not share is 403;
+bad input is 400 and changes nothing.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.shares.types import Share
-from opencloud.services.spaces.rights import Rights
+from opencloud.services.spaces.rights import Rights, union
 from opencloud.services.spaces.roles import ROLES, AppliesTo, Role, role
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.types import NodeInfo
@@ -142,14 +143,29 @@ def allowed_item_roles(kind: AppliesTo, rights: Rights, *, all_roles: bool) -> l
 
 
 def _visible(
-    files: FilesService, spaces: SpacesService, who: Principal, space: SpaceId, node: NodeId
-) -> tuple[NodeInfo, Rights]:
-    """The item and the caller's rights in its space; NotFound unless they
-    may read there (the same answer as for an item that does not exist)."""
+    files: FilesService,
+    spaces: SpacesService,
+    shares: SharesService,
+    who: Principal,
+    *,
+    space: SpaceId,
+    node: NodeId,
+) -> tuple[NodeInfo, Rights, bool]:
+    """The item, the caller's rights on it and whether they hold them only
+    through shares to them (a recipient, who never shares on). NotFound
+    unless they may read it (the same answer as for an item that does not
+    exist)."""
     rights = spaces.rights(who, space)
-    if not rights.read:
+    if rights.read:
+        return files.stat_id(space, node), rights, False
+    try:
+        info = files.stat_id(space, node)
+    except NotFound:
+        raise NotFound("no such item") from None
+    covering = shares.covering(who, info)
+    if not covering:
         raise NotFound("no such item")
-    return files.stat_id(space, node), rights
+    return info, union(*(granted for granted, _ in covering)), True
 
 
 def _require_share(rights: Rights) -> None:
@@ -204,7 +220,7 @@ async def invite(request: Request) -> Response:
     names = member_names(request)
 
     def work() -> SharePermissionValues:
-        info, rights = _visible(files, spaces, who, space, node)
+        info, rights, _ = _visible(files, spaces, shares, who, space=space, node=node)
         _require_share(rights)
         given = _item_role(body.roles, body.actions, item_kind(info))
         targets, expires = invitation(auth, who, body)
@@ -235,13 +251,19 @@ async def list_permissions(request: Request) -> Response:
     names = member_names(request)
 
     def work() -> SharePermissionList:
-        info, rights = _visible(files, spaces, who, space, node)
+        info, rights, recipient = _visible(files, spaces, shares, who, space=space, node=node)
         allowed = allowed_item_roles(item_kind(info), rights, all_roles=rights.share)
         if only_roles:
             return SharePermissionList(value=msgspec.UNSET, allowed_roles=allowed)
+        given = shares.of_node(space, node)
+        if recipient:
+            # OpenCloud's item roles cannot list grants: a recipient sees the
+            # shares to them (or their groups), not who else was invited
+            mine = {s.id for s in shares.shared_with(who)}
+            given = [s for s in given if s.id in mine]
         shown = public_links.listed_links(request, space, node, may_share=rights.share)
         return SharePermissionList(
-            value=[*share_permissions(shares.of_node(space, node), names), *shown],
+            value=[*share_permissions(given, names), *shown],
             allowed_roles=allowed,
             allowed_actions=list(ACTIONS) if rights.share else [],
         )
@@ -261,7 +283,7 @@ async def update_permission(request: Request) -> Response:
     names = member_names(request)
 
     def work() -> SharePermission:
-        info, rights = _visible(files, spaces, who, space, node)
+        info, rights, _ = _visible(files, spaces, shares, who, space=space, node=node)
         _require_share(rights)
         share = _share_of(shares, space, node, request.path_params["permission_id"])
         given = _item_role(body.roles, None, item_kind(info)) if body.roles is not None else None
@@ -281,7 +303,7 @@ async def delete_permission(request: Request) -> Response:
     shares = context.shares(request)
 
     def work() -> None:
-        _, rights = _visible(files, spaces, who, space, node)
+        _, rights, _ = _visible(files, spaces, shares, who, space=space, node=node)
         _require_share(rights)
         share = _share_of(shares, space, node, request.path_params["permission_id"])
         shares.delete(who, share.id)

@@ -210,31 +210,12 @@ class TargetResolver:
         path = anchor.path if below == "/" else join_path(anchor.path, below[1:])
         if rights.read:
             return DavTarget(space, path, base, rights, root=anchor.path)
-        covering = self._covering(user, anchor)
+        covering = self._shares.covering(user, anchor) if self._shares is not None else []
         if not covering:
             raise NotFound(f"no space {head!r}")
         granted = union(*(rights for rights, _ in covering))
         share_root = max((node.path for _, node in covering), key=len)
         return DavTarget(space, path, base, granted, root=anchor.path, share_root=share_root)
-
-    def _covering(self, user: Principal, anchor: NodeInfo) -> list[tuple[Rights, NodeInfo]]:
-        """The caller's active, not declined shares of ``anchor`` or a folder
-        above it: each share's rights and the shared node."""
-        if self._shares is None:
-            return []
-        found = []
-        for share in self._shares.shared_with(user, include_declined=False):
-            if share.space != anchor.space or share.creator == user.id:
-                continue
-            try:
-                node = self._shares.node(share)
-            except NotFound:
-                continue
-            if anchor.path == node.path or anchor.path.startswith(node.path.rstrip("/") + "/"):
-                rights = self._shares.rights(user, share)
-                if rights.read:
-                    found.append((rights, node))
-        return found
 
     def _jail_target(
         self, shares: SharesService, share_id: str, tail: str, base: str, user: Principal

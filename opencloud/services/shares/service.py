@@ -143,6 +143,24 @@ class SharesService:
         """Where the shared item is now (it keeps its id through moves)."""
         return self._driver.stat_id(SpaceId(share.space), NodeId(share.node))
 
+    def covering(self, user: Principal, item: NodeInfo) -> list[tuple[Rights, NodeInfo]]:
+        """The shares to ``user`` (active, not declined, not their own) of
+        ``item`` or a folder above it: each one's rights and the shared node.
+        How a recipient reaches an item by its id, outside the Shares space."""
+        found = []
+        for share in self.shared_with(user, include_declined=False):
+            if share.space != item.space or share.creator == user.id:
+                continue
+            try:
+                node = self.node(share)
+            except NotFound:
+                continue
+            if item.path == node.path or item.path.startswith(node.path.rstrip("/") + "/"):
+                rights = self.rights(user, share)
+                if rights.read:
+                    found.append((rights, node))
+        return found
+
     # ------------------------------------------------------------ writing
     def create(
         self,
