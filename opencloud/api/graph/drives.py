@@ -15,13 +15,22 @@ they have no ``owner``. Writes (create, change, disable, delete) are in
 virtual "Shares" drive (the share jail, ``shares_drive``); received and
 given shares are in ``sharing.py`` and ``shared.py``. A space the caller
 cannot reach answers 404, the same as one that does not exist.
+
+Each accepted share is also a drive of its own (``driveType: mountpoint``,
+``mountpoint_drives``), as OpenCloud lists them: id ``{jail}${jail}!{share
+id}``, named after its mount in the Shares drive, with the shared item in
+``root.remoteItem`` and no quota. The desktop client skips these; the web UI
+uses them to find a share's mount. Project drives list their ``image`` and
+``readme`` in ``special[]`` (``special.py``).
+
+Listing is on every poll, so a drive costs one read of its root's metadata
+(name, description and special items together, ``SpacesService.details``)
+and one quota read; the root's etag comes with the space record.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 import msgspec
@@ -29,7 +38,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from opencloud.api.graph.items import FileFacet, FolderFacet, facets
+
+# moved to items.py and odata.py; links.py and tests still import them from here
+from opencloud.api.graph.items import rfc3339 as rfc3339  # noqa: PLC0414
 from opencloud.api.graph.members import Names, Permission, permission_json
+from opencloud.api.graph.odata import Filter
+from opencloud.api.graph.odata import parse_filter as parse_filter  # noqa: PLC0414
+from opencloud.api.graph.special import SpecialItem, special_items
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import InvalidInput, NotFound
@@ -38,9 +54,9 @@ from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
-from opencloud.services.shares.types import SHARE_JAIL
+from opencloud.services.shares.types import SHARE_JAIL, Share
 from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.types import Ref, SpaceInfo
+from opencloud.storage.types import NodeInfo, SpaceInfo
 
 # ---- JSON
 
@@ -65,6 +81,23 @@ class Deleted(msgspec.Struct, frozen=True, kw_only=True):
     state: str
 
 
+class MountedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """``root.remoteItem`` of a mountpoint drive: the shared item itself."""
+
+    id: str
+    name: str
+    e_tag: str
+    size: int
+    last_modified_date_time: str
+    path: str
+    #: the shared item's space root, and that space's alias
+    root_id: str
+    drive_alias: str
+    web_dav_url: str
+    file: FileFacet | msgspec.UnsetType = msgspec.UNSET
+    folder: FolderFacet | msgspec.UnsetType = msgspec.UNSET
+
+
 class DriveRoot(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     id: str
     web_dav_url: str
@@ -73,6 +106,8 @@ class DriveRoot(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     permissions: list[Permission] | msgspec.UnsetType = msgspec.UNSET
     #: a disabled project drive: ``{"state": "trashed"}``
     deleted: Deleted | msgspec.UnsetType = msgspec.UNSET
+    #: mountpoint drives: the shared item
+    remote_item: MountedItem | msgspec.UnsetType = msgspec.UNSET
 
 
 class Drive(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -88,6 +123,8 @@ class Drive(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     root: DriveRoot
     web_url: str
     last_modified_date_time: str
+    #: project drives: their ``image`` and ``readme``
+    special: list[SpecialItem] | msgspec.UnsetType = msgspec.UNSET
 
 
 class DriveList(msgspec.Struct, frozen=True, kw_only=True):
@@ -109,15 +146,6 @@ def quota_state(total: int, used: int) -> str:
     return "exceeded"
 
 
-def rfc3339(mtime_ns: int) -> str:
-    """``2024-05-01T10:11:12.123456789Z``, as Go's RFC3339Nano writes it."""
-    seconds, nanos = divmod(mtime_ns, 1_000_000_000)
-    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    if nanos:
-        text += f".{nanos:09d}".rstrip("0")
-    return text + "Z"
-
-
 def drive_json(
     files: FilesService,
     spaces: SpacesService,
@@ -128,31 +156,36 @@ def drive_json(
     names: Names | None = None,
     legacy_roles: bool = False,
 ) -> Drive:
-    """The drive for ``space`` (blocking: reads the root and the quota now).
-    ``owner`` is the caller, who owns the personal drives they are shown;
-    ``names`` resolves the members of a project drive (``member_names``);
-    ``legacy_roles``: the members' roles by their v1.0 names."""
-    root = files.stat(Ref(space.id, "/"))
+    """The drive for ``space`` (blocking: reads the metadata and the quota
+    now). ``space`` must be fresh (just read): its root's etag is the
+    drive's. ``owner`` is the caller, who owns the personal drives they are
+    shown; ``names`` resolves the members of a project drive
+    (``member_names``); ``legacy_roles``: the members' roles by their v1.0 names."""
+    root = space.root
+    details = spaces.details(space)
     quota = spaces.quota(space.id)
     drive_id = files.space_id(space.id)
     root_id = files.resource_id(space.id, root.id)
     project = space.kind == "project"
     permissions: list[Permission] | msgspec.UnsetType = msgspec.UNSET
     deleted: Deleted | msgspec.UnsetType = msgspec.UNSET
+    special: list[SpecialItem] | msgspec.UnsetType = msgspec.UNSET
     if project:
         names = names or (lambda kind, member: member)
         permissions = [
             permission_json(g, names, legacy_roles=legacy_roles) for g in spaces.members(space.id)
         ]
         if spaces.is_disabled(space.id):
-            deleted = Deleted(state="trashed")
+            deleted = Deleted(state="trashed")  # OpenCloud shows no special items then
+        elif details.special:
+            special = special_items(files, space, details.special, base_url) or msgspec.UNSET
     return Drive(
         id=drive_id,
         drive_type=space.kind,
         # a project's alias keeps the name it was created with (renames do not move it)
         drive_alias=f"project/{space.name.lower()}" if project else f"personal/{owner.username}",
-        name=spaces.display_name(space) if project else space.name,
-        description=(spaces.description(space.id) or msgspec.UNSET) if project else msgspec.UNSET,
+        name=details.name,
+        description=details.description or msgspec.UNSET,
         owner=msgspec.UNSET
         if project
         else IdentitySet(user=Identity(id=space.owner, display_name=owner.display_name)),
@@ -171,6 +204,7 @@ def drive_json(
         ),
         web_url=f"{base_url}/f/{quote(root_id, safe='')}",
         last_modified_date_time=rfc3339(root.mtime_ns),
+        special=special,
     )
 
 
@@ -198,6 +232,114 @@ def shares_drive(shares: SharesService, who: Principal, base_url: str) -> Drive:
     )
 
 
+#: Drive ids of mountpoints start with this (the share id follows).
+MOUNTPOINT_PREFIX = f"{SHARES_DRIVE}!"
+
+
+def mountpoint_drives(
+    files: FilesService,
+    spaces: SpacesService,
+    shares: SharesService,
+    who: Principal,
+    base_url: str,
+    *,
+    names: Names,
+    usernames: Callable[[str], str],
+) -> list[Drive]:
+    """One ``mountpoint`` drive per share the caller accepted (declined and
+    pending ones are not mounted), named as it is mounted in their Shares
+    drive (``SharesService.mounts``). ``usernames`` turns an owner's id into
+    the username of their personal drive's alias."""
+    aliases: dict[str, str] = {}  # space → alias, looked up once per request
+    drives: list[Drive] = []
+    for share, node, name in shares.mounts(who):
+        if node.space not in aliases:
+            info = spaces.info(node.space)
+            aliases[node.space] = (
+                f"project/{info.name.lower()}"
+                if info.kind == "project"
+                else f"personal/{usernames(info.owner)}"
+            )
+        drives.append(
+            _mountpoint(
+                files,
+                share=share,
+                node=node,
+                name=name,
+                alias=aliases[node.space],
+                base_url=base_url,
+                names=names,
+            )
+        )
+    return drives
+
+
+def _mountpoint(
+    files: FilesService,
+    *,
+    share: Share,
+    node: NodeInfo,
+    name: str,
+    alias: str,
+    base_url: str,
+    names: Names,
+) -> Drive:
+    drive_id = f"{MOUNTPOINT_PREFIX}{share.id}"
+    space_drive = files.space_id(node.space)
+    file, folder = facets(node)
+    return Drive(
+        id=drive_id,
+        drive_type="mountpoint",
+        drive_alias="mountpoint/" + name.lower().replace(" ", "-"),
+        name=name,
+        owner=IdentitySet(user=Identity(id=share.owner, display_name=names("u", share.owner)))
+        if share.owner
+        else msgspec.UNSET,
+        root=DriveRoot(
+            id=drive_id,
+            web_dav_url=f"{base_url}/dav/spaces/{quote(drive_id, safe='')}",
+            e_tag=node.etag,
+            remote_item=MountedItem(
+                id=files.resource_id(node.space, node.id),
+                name=node.name,
+                e_tag=node.etag,
+                size=node.size,
+                last_modified_date_time=rfc3339(node.mtime_ns),
+                path=node.path,
+                root_id=files.resource_id(node.space, node.space),
+                drive_alias=alias,
+                web_dav_url=f"{base_url}/dav/spaces/{quote(space_drive, safe='')}"
+                + quote(node.path),
+                file=file,
+                folder=folder,
+            ),
+        ),
+        web_url=f"{base_url}/f/{quote(drive_id, safe='')}",
+        last_modified_date_time=rfc3339(node.mtime_ns),
+    )
+
+
+def usernames(request: Request) -> Callable[[str], str]:
+    """Usernames by user id, looked up once per request; the id itself for
+    a user who no longer exists."""
+    auth: AuthService | None
+    try:
+        auth = context.auth(request)
+    except RuntimeError:  # a state without the auth service (some unit tests)
+        auth = None
+    seen: dict[str, str] = {}
+
+    def username(user: str) -> str:
+        if user not in seen:
+            try:
+                seen[user] = auth.get_user(user).username if auth is not None else user
+            except NotFound:
+                seen[user] = user
+        return seen[user]
+
+    return username
+
+
 def _shares(request: Request) -> SharesService | None:
     try:
         return context.shares(request)
@@ -206,52 +348,6 @@ def _shares(request: Request) -> SharesService | None:
 
 
 # ---- $filter and $orderby
-
-#: One token: a quoted string (``''`` escapes a quote), a word, or any other character.
-_TOKEN = re.compile(r"\s*(?:'((?:[^']|'')*)'|([^\s()']+)|(\S))")
-_FILTERABLE = ("driveType", "id")
-
-#: An OData ``$filter`` over drives: OR of ANDs of ``(property, value)``.
-Filter = list[list[tuple[str, str]]]
-
-
-def parse_filter(text: str) -> Filter:
-    """``driveType eq 'personal'``, ``id eq '…'``, joined by ``and``/``or``.
-    Anything else is InvalidInput (400 invalidRequest)."""
-    tokens: list[tuple[str, bool]] = []  # (text, quoted)
-    pos = 0
-    text = text.strip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            break
-        quoted, word, other = match.groups()
-        if other is not None:
-            raise InvalidInput(f"unsupported $filter: unexpected {other!r}")
-        tokens.append((quoted.replace("''", "'"), True) if quoted is not None else (word, False))
-        pos = match.end()
-    if not tokens:
-        return []
-    ors: Filter = [[]]
-    index = 0
-    while True:
-        if index + 3 > len(tokens):
-            raise InvalidInput(f"unsupported $filter {text!r}")
-        (prop, prop_quoted), (op, op_quoted), (value, _) = tokens[index : index + 3]
-        if prop_quoted or prop not in _FILTERABLE:
-            raise InvalidInput(f"unsupported $filter property {prop!r}")
-        if op_quoted or op.lower() != "eq":
-            raise InvalidInput(f"unsupported $filter operator {op!r}")
-        ors[-1].append((prop, value))
-        index += 3
-        if index == len(tokens):
-            return ors
-        joiner, joiner_quoted = tokens[index]
-        if joiner_quoted or joiner.lower() not in ("and", "or"):
-            raise InvalidInput(f"unsupported $filter {text!r}")
-        if joiner.lower() == "or":
-            ors.append([])
-        index += 1
 
 
 def _matches(drive: Drive, conditions: Filter) -> bool:
@@ -345,7 +441,7 @@ def _list(request: Request, *, every_project: bool = False) -> Callable[[], list
     files, spaces = context.files(request), context.spaces(request)
     who, base_url = context.principal(request), context.public_url(request)
     names, legacy = member_names(request), legacy_roles(request)
-    shares = _shares(request)
+    shares, username = _shares(request), usernames(request)
 
     def work() -> list[Drive]:
         found = spaces.list_reachable(who)
@@ -359,6 +455,9 @@ def _list(request: Request, *, every_project: bool = False) -> Callable[[], list
         ]
         if shares is not None:
             drives.append(shares_drive(shares, who, base_url))
+            drives += mountpoint_drives(
+                files, spaces, shares, who, base_url, names=names, usernames=username
+            )
         drives = [d for d in drives if _matches(d, conditions)]
         if order is not None:
             key, reverse = order
@@ -423,6 +522,8 @@ async def drive(request: Request) -> Response:
     shares = _shares(request)
     if request.path_params["drive_id"] == SHARES_DRIVE and shares is not None:
         return json_response(await run_in_threadpool(shares_drive, shares, who, base_url))
+    if request.path_params["drive_id"].startswith(MOUNTPOINT_PREFIX) and shares is not None:
+        return json_response(await run_in_threadpool(_one_mountpoint(request, shares)))
     space_id = parse_drive_id(request.path_params["drive_id"], spaces.storage_id)
 
     names, legacy = member_names(request), legacy_roles(request)
@@ -432,3 +533,22 @@ async def drive(request: Request) -> Response:
         return drive_json(files, spaces, info, who, base_url, names=names, legacy_roles=legacy)
 
     return json_response(await run_in_threadpool(work))
+
+
+def _one_mountpoint(request: Request, shares: SharesService) -> Callable[[], Drive]:
+    """``GET /drives/{jail$jail!share}``: one of the caller's mountpoints."""
+    files, spaces = context.files(request), context.spaces(request)
+    who, base_url = context.principal(request), context.public_url(request)
+    wanted = request.path_params["drive_id"]
+    names, username = member_names(request), usernames(request)
+
+    def work() -> Drive:
+        found = mountpoint_drives(
+            files, spaces, shares, who, base_url, names=names, usernames=username
+        )
+        for mounted in found:
+            if mounted.id == wanted:
+                return mounted
+        raise NotFound(f"no drive {wanted[:120]!r}")
+
+    return work

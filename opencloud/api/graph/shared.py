@@ -23,7 +23,6 @@ item, answered together: accepting, declining or hiding applies to all.
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 
 import msgspec
@@ -38,9 +37,9 @@ from opencloud.api.graph.drives import (
     IdentitySet,
     member_names,
     parse_drive_id,
-    rfc3339,
     visible_space,
 )
+from opencloud.api.graph.items import FileFacet, FolderFacet, ParentReference, facets, rfc3339
 from opencloud.api.graph.members import Names
 from opencloud.api.graph.sharing import SharePermission, share_permissions
 from opencloud.api.http import context
@@ -71,20 +70,6 @@ def _graph_name(field: str) -> str:
         return _SPECIAL[field]
     head, *rest = field.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-class ParentReference(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    drive_id: str
-    drive_type: str
-    id: str | msgspec.UnsetType = msgspec.UNSET
-
-
-class FileFacet(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    mime_type: str
-
-
-class FolderFacet(msgspec.Struct, frozen=True):
-    pass
 
 
 class RemoteItem(msgspec.Struct, frozen=True, kw_only=True, rename=_graph_name):
@@ -134,15 +119,6 @@ class JailItemPatch(msgspec.Struct, kw_only=True, rename=_graph_name):
     name: str | None = None
 
 
-def _facets(
-    node: NodeInfo,
-) -> tuple[FileFacet | msgspec.UnsetType, FolderFacet | msgspec.UnsetType]:
-    if node.kind == "file":
-        guessed, _ = mimetypes.guess_type(node.name, strict=False)
-        return FileFacet(mime_type=guessed or "application/octet-stream"), msgspec.UNSET
-    return msgspec.UNSET, FolderFacet()
-
-
 def _person(names: Names, user_id: str) -> IdentitySet:
     return IdentitySet(user=Identity(id=user_id, display_name=names("u", user_id)))
 
@@ -161,7 +137,7 @@ class _Items:
         return self._kinds[space]
 
     def remote(self, group: list[Share], node: NodeInfo) -> RemoteItem:
-        file, folder = _facets(node)
+        file, folder = facets(node)
         first = group[0]
         return RemoteItem(
             id=self.files.resource_id(node.space, node.id),
@@ -189,7 +165,7 @@ class _Items:
             self._mounted = {s.id: name for s, _, name in shares.mounts(who)}
         mounted = self._mounted
         name = next((mounted[s.id] for s in accepted if s.id in mounted), node.name)
-        file, folder = _facets(node)
+        file, folder = facets(node)
         return DriveItem(
             id=f"{SHARES_DRIVE}!{(accepted or group)[0].id}",
             name=name,
@@ -209,7 +185,7 @@ class _Items:
 
     def given(self, group: list[Share], node: NodeInfo) -> DriveItem:
         """An item the caller shared, with its shares."""
-        file, folder = _facets(node)
+        file, folder = facets(node)
         return DriveItem(
             id=self.files.resource_id(node.space, node.id),
             name=node.name,

@@ -36,7 +36,8 @@ from starlette.responses import Response
 from opencloud.api.graph import links as public_links
 from opencloud.api.graph import permissions as space_members
 from opencloud.api.graph.common import read_json
-from opencloud.api.graph.drives import Identity, item_ids, member_names, rfc3339
+from opencloud.api.graph.drives import Identity, item_ids, member_names
+from opencloud.api.graph.items import rfc3339
 from opencloud.api.graph.members import (
     ACTIONS,
     GrantedTo,

@@ -2,14 +2,19 @@
 
 - **Create** ``{"name", "description", "quota": {"total"}}`` → 201 with the
   drive. Admins and space admins only (OpenCloud's "create space"
-  permission); the creator becomes the space's first Manager. Without a
-  ``quota`` the space gets OpenCloud's default of 1 GB
-  (``GRAPH_SPACES_DEFAULT_QUOTA``); ``quota.total`` 0 means unlimited.
-- **Change** ``{"name", "description", "quota": {"total"}}`` (each optional)
-  → 200 with the drive. Managers rename and describe; only admins and space
-  admins change a quota (also of a personal space, as the web UI's user
-  management does). The header ``Restore: T`` re-enables a disabled space;
-  anything else on a disabled space is refused until it is restored.
+  permission); the creator becomes the space's first Manager.
+  ``?template=default`` adds ``.space/image.png`` and ``.space/readme.md``
+  as its image and readme, as OpenCloud does. Without a ``quota`` the space
+  gets OpenCloud's default of 1 GB (``GRAPH_SPACES_DEFAULT_QUOTA``);
+  ``quota.total`` 0 means unlimited.
+- **Change** ``{"name", "description", "quota": {"total"}, "special":
+  [{"specialFolder": {"name": "image"|"readme"}, "id": "<item id>"}]}``
+  (each optional) → 200 with the drive. Managers rename and describe; only
+  admins and space admins change a quota (also of a personal space, as the
+  web UI's user management does); only the space's Managers choose its image
+  and readme, which must be files inside the space (``special.py``). The
+  header ``Restore: T`` re-enables a disabled space; anything else on a
+  disabled space is refused until it is restored.
 - **Delete** → 204: disables the space (its data stays; only its managers,
   admins and space admins still see it, with ``root.deleted.state =
   "trashed"``). With ``Purge: T`` a disabled space is deleted for good (400
@@ -35,6 +40,7 @@ from opencloud.api.graph.drives import (
     parse_drive_id,
     visible_space,
 )
+from opencloud.api.graph.special import SpecialRef, apply_default_template, parse_special
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import InvalidInput, PermissionDenied
@@ -62,6 +68,7 @@ class DrivePatch(msgspec.Struct, kw_only=True):
     name: str | None = None
     description: str | None = None
     quota: QuotaBody | None = None
+    special: list[SpecialRef] | None = None
 
 
 def _flag(request: Request, header: str) -> bool:
@@ -97,8 +104,10 @@ async def create_drive(request: Request) -> Response:
     name = check_space_name(body.name)
     description = _description(body.description) or ""
     quota = _quota(body.quota)
+    template = request.query_params.get("template", "")
     files, base_url = context.files(request), context.public_url(request)
     names, legacy = member_names(request), legacy_roles(request)
+    initiator = request.headers.get("initiator-id", "")[:128]
 
     def work() -> Drive:
         info = spaces.create_project(
@@ -107,6 +116,10 @@ async def create_drive(request: Request) -> Response:
             description=description,
             quota_bytes=DEFAULT_PROJECT_QUOTA if quota is None else quota,
         )
+        # OpenCloud ignores a template it does not know ("none" included)
+        if template == "default":
+            apply_default_template(files, spaces, info.id, initiator=initiator)
+        info = spaces.info(info.id)  # fresh: the drive shows the root's etag as it is now
         return drive_json(files, spaces, info, who, base_url, names=names, legacy_roles=legacy)
 
     response = json_response(await run_in_threadpool(work))
@@ -123,6 +136,7 @@ async def update_drive(request: Request) -> Response:
     name = check_space_name(body.name) if body.name is not None else None
     description = _description(body.description)
     quota = _quota(body.quota)
+    special = parse_special(body.special or [], spaces.storage_id, space_id)
     files, base_url = context.files(request), context.public_url(request)
     names, legacy = member_names(request), legacy_roles(request)
     auth = context.auth(request)
@@ -136,15 +150,21 @@ async def update_drive(request: Request) -> Response:
                 raise PermissionDenied("only administrators may change a personal space")
             if name is not None or description is not None:
                 raise InvalidInput("a personal space takes its name from its user")
+            if special:
+                raise InvalidInput("a personal space has no image or readme")
             if info.owner != who.id:
                 owner = auth.principal(info.owner)
         elif not (admin or spaces.rights(who, space_id).manage):
             raise PermissionDenied("only the space's managers may change it")
+        if special and not spaces.rights(who, space_id).manage:
+            raise PermissionDenied("only the space's managers may set its image and readme")
         if quota is not None and not admin:
             raise PermissionDenied("only administrators and space admins may change a quota")
         disabled = spaces.is_disabled(space_id)
         if disabled and not restore:
             raise InvalidInput("the space is disabled: restore it first (header Restore: T)")
+        for folder, node in special.items():  # checked before anything changes
+            spaces.special_item(space_id, folder, node)
         if disabled:
             spaces.set_disabled(space_id, False)
         if info.kind == "personal":
@@ -152,6 +172,7 @@ async def update_drive(request: Request) -> Response:
                 spaces.update_project(space_id, quota_bytes=quota)
         elif name is not None or description is not None or quota is not None:
             spaces.update_project(space_id, name=name, description=description, quota_bytes=quota)
+        spaces.set_special(space_id, special)
         info = spaces.info(space_id)
         return drive_json(files, spaces, info, owner, base_url, names=names, legacy_roles=legacy)
 
