@@ -20,10 +20,12 @@ from typing import TypeVar
 
 import click
 
-from opencloud.app.wiring import build_auth, load_storage, require_initialised
+from opencloud.app.wiring import build_auth, build_services, load_storage, require_initialised
 from opencloud.config.load import load_settings
 from opencloud.services.auth.records import ROLES, rfc3339
 from opencloud.services.auth.service import AuthService, parse_duration
+from opencloud.services.events.bus import InProcessBus
+from opencloud.services.shares.deprovision import UserRemoval
 
 _T = TypeVar("_T")
 
@@ -123,11 +125,26 @@ def users_role(user: str, role: str) -> None:
 
 @users.command("delete")
 @click.argument("user")
-@click.confirmation_option(prompt="Delete the user and ALL their files?")
+@click.confirmation_option(
+    prompt="Delete the user, end the shares and links of their personal space, and purge it?"
+)
 def users_delete(user: str) -> None:
-    """Delete a user, their app tokens and their personal space with all files."""
-    record = _with(lambda auth: auth.delete_user(user))
-    click.echo(f"deleted user {record.username} ({record.id}) and their personal space")
+    """Delete a user: the shares and public links of their personal space end
+    (each one is listed), the space is purged with all its files, then their app
+    tokens, memberships and account go. Shares they made in project spaces stay."""
+    settings = load_settings(os.environ)
+    require_initialised(settings)
+    driver = load_storage(settings)
+    bus = InProcessBus()  # nobody listens: a running server learns from the storage
+    try:
+        services = build_services(settings, driver, bus)
+        removal = UserRemoval(services.auth, services.spaces, services.shares, services.links)
+        report = removal.delete_user(user)
+    finally:
+        bus.close()
+        driver.close()
+    for line in report.lines():
+        click.echo(line)
 
 
 # ================================================================ groups

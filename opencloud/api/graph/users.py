@@ -7,8 +7,10 @@ users may look users up (the share dialog does): ``GET /users`` with a
 
 Create ``{"onPremisesSamAccountName", "displayName", "mail",
 "passwordProfile": {"password"}, "accountEnabled"}`` → 201 with the user;
-``PATCH`` takes the same fields (each optional) → 200; ``DELETE`` → 204 (the
-user's personal space goes too). ``$expand=memberOf`` adds the groups. The
+``PATCH`` takes the same fields (each optional) → 200; ``DELETE`` → 204: the
+shares and links of the user's personal space end, each logged, and the space
+is purged (``services/shares/deprovision.py``); shares they made in project
+spaces stay. ``$expand=memberOf`` adds the groups. The
 password is never returned.
 """
 
@@ -33,6 +35,7 @@ from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
 from opencloud.core.errors import InvalidInput
 from opencloud.services.auth.records import User
+from opencloud.services.shares.deprovision import UserRemoval
 
 MIN_SEARCH = 3  # GRAPH_IDENTITY_SEARCH_MIN_LENGTH
 
@@ -132,6 +135,11 @@ async def update_user(request: Request) -> Response:
 
 async def delete_user(request: Request) -> Response:
     require_admin(context.principal(request))
-    auth = context.auth(request)
-    await run_in_threadpool(auth.delete_user, request.path_params["user_id"])
+    removal = UserRemoval(
+        context.auth(request),
+        context.spaces(request),
+        context.shares(request),
+        context.links(request),
+    )
+    await run_in_threadpool(removal.delete_user, request.path_params["user_id"])
     return Response(status_code=204)

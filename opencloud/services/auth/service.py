@@ -17,8 +17,10 @@ Credentials:
 ``Principal.groups`` holds group **ids** (stable across renames, as grants name
 groups by id), in no particular order.
 
-Deleting a user deletes their record, their app tokens, their group
-memberships and their personal space (as OpenCloud does); nothing else.
+Deleting a user purges their personal space (as OpenCloud does), then removes
+their app tokens, group memberships and record; nothing else. Shares are not
+this service's business: ``services.shares.deprovision`` ends and reports the
+shares and links of the personal space before it calls ``delete_user``.
 """
 
 from __future__ import annotations
@@ -401,16 +403,31 @@ class AuthService:
     def set_password(self, key: str, password: str) -> User:
         return self.update_user(key, password=password)
 
+    def deletable(self, key: str) -> User:
+        """The user ``key``, if they may be deleted: NotFound for nobody,
+        PermissionDenied for the administrator from the configuration. Lets a
+        caller refuse before it changes anything else."""
+        user = self.get_user(key)
+        if user.id == self._settings.admin.user_id:
+            raise PermissionDenied(
+                f"{user.username} is the administrator from the configuration "
+                "(admin.user_id) and cannot be deleted; disable the account instead"
+            )
+        return user
+
     def delete_user(self, key: str) -> User:
-        """Delete a user, their app tokens, memberships and personal space."""
+        """Delete a user: their personal space with all its files, then their app
+        tokens, memberships and record.
+
+        The space goes first (the mirror of ``create_user``): a crash in between
+        leaves a user without a space, who gets an empty one on first use and can
+        be deleted again; the other order could leave a space that belongs to
+        nobody. Callers that keep shares end them first (``deprovision``).
+        """
         with self._write, self._dir.lock:
             self.refresh(force=True)
-            user = self.get_user(key)
-            if user.id == self._settings.admin.user_id:
-                raise PermissionDenied(
-                    f"{user.username} is the administrator from the configuration "
-                    "(admin.user_id) and cannot be deleted; disable the account instead"
-                )
+            user = self.deletable(key)
+            self._delete_personal_space(user)
             for token in self._dir.all(self._dir.tokens):
                 if token.user_id == user.id:
                     self._dir.remove(self._dir.tokens, token.id)
@@ -420,7 +437,6 @@ class AuthService:
                     self._dir.put(self._dir.groups, _replace(group, {"members": members}))
             self._dir.remove(self._dir.users, user.id)
             self._cache.forget_user(user.id)
-            self._delete_personal_space(user)
         log.info("deleted user %s (%s)", user.username, user.id)
         return user
 

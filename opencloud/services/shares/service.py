@@ -242,6 +242,18 @@ class SharesService:
         self._announce(ShareRemoved, share)
         return share
 
+    def revoke(self, share_id: str) -> Share:
+        """End a share without asking who may: for the system, when its
+        recipient is deleted (``deprovision``). Record first, grant second, as
+        ``delete``; publishes ``share-removed``."""
+        with self._lock:
+            share = self.get(share_id)
+            self._remove_record(share)
+            self._drop(share)
+            self._remove_grant(share)
+        self._announce(ShareRemoved, share)
+        return share
+
     def answer(
         self, user: Principal, share_id: str, state: ShareState, *, mount: str | None = None
     ) -> Share:
