@@ -33,6 +33,13 @@ import msgspec
 from opencloud.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opencloud.core.ids import NodeId, SpaceId, new_space_id
 from opencloud.services.auth.types import Principal
+from opencloud.services.events.build import node_event
+from opencloud.services.events.bus import EventBus
+from opencloud.services.events.types import (
+    SpaceMemberAdded,
+    SpaceMemberRemoved,
+    SpaceShareUpdated,
+)
 from opencloud.services.spaces.rights import FULL, NONE, Rights, union
 from opencloud.services.spaces.roles import MANAGER, Role, role
 from opencloud.storage.protocol import StorageDriver
@@ -85,8 +92,13 @@ class _SpaceState(msgspec.Struct, kw_only=True):
 
 
 class SpacesService:
-    def __init__(self, driver: StorageDriver, storage_id: str) -> None:
+    def __init__(
+        self, driver: StorageDriver, storage_id: str, *, bus: EventBus | None = None
+    ) -> None:
+        """``bus`` hears membership changes (``space-member-added`` …; none
+        when omitted)."""
         self._driver = driver
+        self._bus = bus
         self.storage_id = storage_id
         self._known: set[str] = set()  # personal spaces seen to exist
         self._states: dict[str, _SpaceState] = {}
@@ -271,10 +283,13 @@ class SpacesService:
             state = self._load(space)
             if state is None:
                 raise NotFound(f"no space {space!r}")
-            after = {**state.grants, grant.key: grant}
+            before = state.grants
+            after = {**before, grant.key: grant}
             _keep_a_manager(after.values())
             self._driver.set_meta(Ref(space, "/"), {grant.key: msgspec.json.encode(grant)})
             state.grants = after
+        changed = SpaceShareUpdated if grant.key in before else SpaceMemberAdded
+        self._announce(changed, space, kind, member)
         return grant
 
     def remove_member(self, space: SpaceId, kind: str, member: str) -> None:
@@ -287,6 +302,20 @@ class SpacesService:
             _keep_a_manager(after.values())
             self._driver.set_meta(Ref(space, "/"), {}, remove=[key])
             state.grants = after
+        self._announce(SpaceMemberRemoved, space, kind, member)
+
+    def _announce(
+        self,
+        cls: type[SpaceMemberAdded | SpaceShareUpdated | SpaceMemberRemoved],
+        space: SpaceId,
+        kind: str,
+        member: str,
+    ) -> None:
+        """Publish a membership change, after it is stored, about the space root."""
+        if self._bus is None:
+            return
+        root = self._driver.stat(Ref(space, "/"))
+        self._bus.publish(node_event(cls, self.storage_id, root, grantee_kind=kind, grantee=member))
 
     def set_disabled(self, space: SpaceId, disabled: bool) -> None:
         with self._lock:
