@@ -53,6 +53,11 @@ def test_an_accepted_share_is_a_mountpoint_drive(alan: As, mary: As) -> None:
     assert response.json() == drive
     # the sharer has no mountpoint of their own share
     assert _mountpoints(alan) == []
+    # root.webDavUrl is where the share is synced
+    path = root["webDavUrl"].split("/dav/", 1)[1]
+    listing = mary.request("PROPFIND", f"/remote.php/dav/{path}/", headers={"Depth": "1"})
+    assert listing.status_code == 207, listing.text
+    assert "a.txt" in listing.text
 
 
 def test_the_root_etag_follows_the_shared_item(alan: As, mary: As) -> None:
