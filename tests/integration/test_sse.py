@@ -232,6 +232,31 @@ def test_rename_move_and_delete_are_announced(
     assert listeners["zoe"].heard_of({item, sub}) == []
 
 
+def test_locking_and_unlocking_are_announced(
+    server: Server, listeners: dict[str, Listener], shared: dict[str, str]
+) -> None:
+    body = (
+        '<?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:exclusive/>'
+        "</d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>"
+    )
+    with _client(server, "alan") as alan:
+        assert alan.put("/remote.php/webdav/docs/locked.txt", content=b"l").status_code == 201
+        item = _file_id(alan, "/docs/locked.txt")
+        locked = alan.request(
+            "LOCK", "/remote.php/webdav/docs/locked.txt", content=body, headers={"Timeout": "60"}
+        )
+        assert locked.status_code == 200, locked.text
+        listeners["mary"].expect("file-locked", item)
+        unlocked = alan.request(
+            "UNLOCK",
+            "/remote.php/webdav/docs/locked.txt",
+            headers={"Lock-Token": locked.headers["Lock-Token"]},
+        )
+        assert unlocked.status_code == 204
+        listeners["mary"].expect("file-unlocked", item)
+    assert listeners["zoe"].heard_of({item}) == []
+
+
 def test_a_file_written_by_another_program_is_announced(
     server: Server, listeners: dict[str, Listener], shared: dict[str, str]
 ) -> None:

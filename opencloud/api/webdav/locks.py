@@ -10,6 +10,7 @@ handlers through ``covering_locks`` before they write.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from wsgidav.lock_man.lock_manager import LockManager
@@ -22,9 +23,36 @@ log = logging.getLogger(__name__)
 
 
 class DurableLockStorage(LockStorageDict):  # type: ignore[misc]
-    def __init__(self, table: LockTable) -> None:
+    """``on_change(url, locked)`` hears of every lock taken and released
+    (explicitly; an expired lock passes silently), after it is stored: the
+    live updates ``file-locked`` and ``file-unlocked``."""
+
+    def __init__(
+        self, table: LockTable, on_change: Callable[[str, bool], None] | None = None
+    ) -> None:
         super().__init__()
         self._table = table
+        self._on_change = on_change
+
+    def create(self, path: str, lock: dict[str, Any]) -> dict[str, Any]:
+        created: dict[str, Any] = super().create(path, lock)
+        self._announce(path, locked=True)
+        return created
+
+    def delete(self, token: str) -> bool:
+        held = self.get(token)
+        deleted: bool = super().delete(token)
+        if deleted and held is not None:
+            self._announce(held["root"], locked=False)
+        return deleted
+
+    def _announce(self, url: str, *, locked: bool) -> None:
+        if self._on_change is None:
+            return
+        try:
+            self._on_change(url, locked)
+        except Exception:  # a live update must never fail a LOCK or UNLOCK
+            log.exception("could not announce the lock change on %s", url)
 
     def open(self) -> None:
         self._lock = ReadWriteLock()

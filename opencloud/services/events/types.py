@@ -58,6 +58,14 @@ class ItemRestored(ItemEvent, frozen=True, tag="item-restored"):
     """An item came back from the trash, or a version was restored."""
 
 
+class FileLocked(ItemEvent, frozen=True, tag="file-locked"):
+    """A WebDAV lock was taken on the item."""
+
+
+class FileUnlocked(ItemEvent, frozen=True, tag="file-unlocked"):
+    """A WebDAV lock on the item was released."""
+
+
 class GranteeEvent(ItemEvent, frozen=True):
     """A change of who may see an item: a share, or a space membership.
 
@@ -115,6 +123,8 @@ Event = (
     | ItemMoved
     | ItemTrashed
     | ItemRestored
+    | FileLocked
+    | FileUnlocked
     | ShareCreated
     | ShareUpdated
     | ShareRemoved
@@ -135,6 +145,8 @@ EVENT_TYPES: tuple[type[ItemEvent], ...] = (
     ItemMoved,
     ItemTrashed,
     ItemRestored,
+    FileLocked,
+    FileUnlocked,
     ShareCreated,
     ShareUpdated,
     ShareRemoved,

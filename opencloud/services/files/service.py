@@ -26,7 +26,9 @@ from opencloud.services.events.build import node_event
 from opencloud.services.events.bus import EventBus
 from opencloud.services.events.types import (
     Event,
+    FileLocked,
     FileTouched,
+    FileUnlocked,
     FolderCreated,
     ItemEvent,
     ItemMoved,
@@ -212,6 +214,20 @@ class FilesService:
         node = self._versions().restore_version(ref, key)
         self._publish(self._event(ItemRestored, node, initiator))
         return node
+
+    # ---- locks
+    def announce_lock(self, ref: Ref, *, locked: bool, initiator: str = "") -> None:
+        """Publish ``file-locked`` or ``file-unlocked`` for the item at ``ref``
+        (the lock itself is kept by the WebDAV lock table); nothing when the
+        item is gone already."""
+        try:
+            node = self._driver.stat(ref)
+        except NotFound:
+            return
+        if locked:
+            self._publish(self._event(FileLocked, node, initiator))
+        else:
+            self._publish(self._event(FileUnlocked, node, initiator))
 
     # ---- outside changes
     def publish_change(self, change: Change) -> Event | None:
