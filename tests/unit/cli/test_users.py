@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from opencloud.app.wiring import build_auth, load_storage
+from opencloud.app.wiring import build_auth, build_services, load_storage
 from opencloud.config.load import load_settings
 from opencloud.core.errors import Unauthenticated
 from opencloud.core.ids import SpaceId
 from opencloud.services.auth.service import AuthService
+from opencloud.services.events.bus import InProcessBus
+from opencloud.services.spaces.roles import EDITOR, VIEWER
+from opencloud.storage.types import Ref
 
 Run = Callable[..., Result]
 
@@ -136,3 +139,49 @@ def test_init_puts_the_admin_in_the_directory(initialised: Path) -> None:
         admin = auth.authenticate_basic("admin", "admin-pw")
         assert admin.role == "admin"
         assert admin.id == load_settings(os.environ).admin.user_id
+
+
+def test_deleting_a_user_who_shared_reports_what_ended(initialised: Path, run: Run) -> None:
+    for name in ("alice", "bob"):
+        assert run("users", "add", name, "--password", "pw").exit_code == 0
+    settings = load_settings(os.environ)
+    driver = load_storage(settings)
+    bus = InProcessBus()
+    try:
+        services = build_services(settings, driver, bus)
+        alice = services.auth.principal("alice")
+        bob = services.auth.get_user("bob")
+        home = SpaceId(alice.id)
+        services.files.mkdir(Ref(home, "/docs"))
+        docs = services.files.stat(Ref(home, "/docs")).id
+        services.shares.create(alice, home, docs, grantee_kind="u", grantee=bob.id, given=EDITOR)
+        project = SpaceId(services.spaces.create_project(alice, "Apollo").id)
+        services.files.mkdir(Ref(project, "/plan"))
+        plan = services.files.stat(Ref(project, "/plan")).id
+        kept = services.shares.create(
+            alice, project, plan, grantee_kind="u", grantee=bob.id, given=VIEWER
+        )
+    finally:
+        bus.close()
+        driver.close()
+    deleted = run("users", "delete", "alice", "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    assert deleted.output.splitlines() == [
+        "ended share of /docs with bob as Editor (from their personal space)",
+        "kept 1 share(s) they made in project spaces",
+        f"deleted user alice ({alice.id}) and purged their personal space",
+    ]
+    checked = run("check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.splitlines()[-1].startswith("0 findings")
+    driver = load_storage(settings)
+    bus = InProcessBus()
+    try:
+        services = build_services(settings, driver, bus)
+        bob_principal = services.auth.principal("bob")
+        assert [s.id for s in services.shares.shared_with(bob_principal)] == [kept.id]
+        assert services.shares.rights(bob_principal, kept).read
+        assert [u.username for u in services.auth.list_users()] == ["admin", "bob"]
+    finally:
+        bus.close()
+        driver.close()
