@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -57,7 +57,7 @@ from opencloud.api.webdav.multistatus import (
     small_body,
 )
 from opencloud.api.webdav.propfind import multistatus, needs, parse_propfind, wanted
-from opencloud.api.webdav.props import EntryContext
+from opencloud.api.webdav.props import EntryContext, LinkRoot
 from opencloud.api.webdav.provider import (
     CREATED_KEY,
     ENV_KEY,
@@ -87,6 +87,7 @@ from opencloud.core.errors import (
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.locks import LockTable
 from opencloud.services.files.service import FilesService
+from opencloud.services.shares.links import LinksService
 from opencloud.services.spaces.rights import Rights
 from opencloud.storage.types import NodeInfo, Ref
 
@@ -126,14 +127,19 @@ class WebDav:
         self._built: tuple[LockTable, WSGIMiddleware, WsgiDAVApp] | None = None
         self._guard = threading.Lock()
 
-    def _wsgidav(self, table: LockTable) -> tuple[WSGIMiddleware, WsgiDAVApp]:
+    def _wsgidav(
+        self, table: LockTable, files: FilesService | None = None
+    ) -> tuple[WSGIMiddleware, WsgiDAVApp]:
+        """``files`` (given on the first call that builds it) hears of lock
+        changes, for the live updates ``file-locked`` / ``file-unlocked``."""
         with self._guard:
             if self._built is None or self._built[0] is not table:
+                on_change = _lock_announcer(files) if files is not None else None
                 dav = WsgiDAVApp(
                     {
                         "provider_mapping": {"/": SpacesProvider()},
                         "middleware_stack": [RequestResolver],
-                        "lock_storage": DurableLockStorage(table),
+                        "lock_storage": DurableLockStorage(table, on_change),
                         "property_manager": None,
                         "logging": {"enable": False},
                         "verbose": 0,
@@ -239,7 +245,13 @@ class WebDav:
             return opened
         user, resolver = opened
         target = await run_in_threadpool(resolver.resolve, scope["path"], user)
-        return await self._dispatch(request, send, user, resolver, target)
+        if target.drop and scope["method"] == "PUT":
+            # a file drop stores a taken name beside what holds it
+            files = context.files(request)
+            target = target.at(await run_in_threadpool(public.free_path, files, target))
+        return await self._dispatch(
+            request, send, user, resolver, target, link_root=resolver.link_root
+        )
 
     async def _dispatch(
         self,
@@ -248,8 +260,11 @@ class WebDav:
         user: Principal,
         resolver: TargetResolver,
         target: DavTarget,
+        *,
+        link_root: LinkRoot | None = None,
     ) -> Response | transfer.RawResponse | None:
-        """Serve ``target`` with ``method``: every URL flavour ends here."""
+        """Serve ``target`` with ``method``: every URL flavour ends here
+        (``link_root``: the public link a public-files request goes through)."""
         method = request.scope["method"]
         files = context.files(request)
         initiator = request.headers.get("initiator-id", "")[:128]
@@ -270,7 +285,7 @@ class WebDav:
         if target.share_root == target.path and method in ("DELETE", "MOVE"):
             raise PermissionDenied("a shared item cannot be deleted or moved by its recipient")
         if method == "PROPFIND":
-            return await self._propfind(request, files, user, target)
+            return await self._propfind(request, files, user, target, link_root)
         if method in ("GET", "HEAD"):
             return await transfer.get(request, files, target, head=method == "HEAD")
         if method == "POST":
@@ -284,7 +299,7 @@ class WebDav:
                 locked=self.write_locked,
             )
         table = context.locks(request)
-        middleware, dav = self._wsgidav(table)
+        middleware, dav = self._wsgidav(table, context.files(request))
         if method == "PUT" and "if" not in request.headers:
             url = quote(canonical_url(files.storage_id, target.space, target.path))
             if not covering_locks(dav.lock_manager, url):
@@ -314,7 +329,12 @@ class WebDav:
 
     # ---- PROPFIND
     async def _propfind(
-        self, request: Request, files: FilesService, user: Principal, target: DavTarget
+        self,
+        request: Request,
+        files: FilesService,
+        user: Principal,
+        target: DavTarget,
+        link_root: LinkRoot | None = None,
     ) -> Response:
         depth = parse_depth(request.headers.get("depth"))
         body = await small_body(request)
@@ -348,10 +368,17 @@ class WebDav:
                 rights=target.rights,
                 share_root=target.share_root,
                 share_id=target.share_id,
+                link_root=link_root,
             )
             if "shares" in fetch and target.share_root is None:
                 # what the caller shared (owner, manager); a recipient sees none
-                ctx.share_types = lambda n: shares.share_types(n.space, n.id)
+                links = _links_or_none(request)
+                if links is None:
+                    ctx.share_types = lambda n: shares.share_types(n.space, n.id)
+                else:
+                    ctx.share_types = lambda n: (
+                        shares.share_types(n.space, n.id) | links.share_types(n.space, n.id)
+                    )
             if "locks" in fetch:
                 manager = self._wsgidav(context.locks(request))[1].lock_manager
                 storage = files.storage_id
@@ -635,6 +662,13 @@ def _public_listing(
     return shown, [c for c in children if c.path == listing]
 
 
+def _links_or_none(request: Request) -> LinksService | None:
+    try:
+        return context.links(request)
+    except RuntimeError:  # a state without links (some unit tests)
+        return None
+
+
 def _base_url(request: Request) -> str:
     """The public URL (``OC_URL``) private links point at; the request's own
     origin when the app state has none (tests)."""
@@ -665,3 +699,12 @@ async def _iterate_in_thread(chunks: Iterable[bytes]) -> Any:
         if chunk is sentinel:
             break
         yield chunk
+
+
+def _lock_announcer(files: FilesService) -> Callable[[str, bool], None]:
+    """Lock changes (canonical URLs) as ``file-locked`` / ``file-unlocked``."""
+
+    def announce(url: str, locked: bool) -> None:
+        files.announce_lock(parse_canonical(url), locked=locked)
+
+    return announce

@@ -29,6 +29,21 @@ PREFIXES = {DAV_NS: "d", OC_NS: "oc", "http://sabredav.org/ns": "s", OCS_NS: "oc
 NAMESPACE_DECLS = " ".join(f'xmlns:{p}="{ns}"' for ns, p in PREFIXES.items())
 
 
+class LinkRoot(msgspec.Struct, frozen=True, kw_only=True):
+    """The public link whose root a public-files PROPFIND lists: what its
+    ``oc:public-link-*`` properties and ``oc:signature-auth`` say (only on
+    the node at ``path``; everywhere else they are 404 propstats, as in reva)."""
+
+    path: str  # the root's path in its space (a file link: the file's folder)
+    item_type: str  # "file" or "folder": what the link points at
+    permission: int  # OCS bits of what the link allows
+    expires_ns: int  # 0: never
+    created_ns: int
+    owner: str  # the login name of who made the link ("" if unknown)
+    signature: str = ""  # for a password-protected link
+    signature_expiration: str = ""  # RFC 3339
+
+
 class EntryContext(msgspec.Struct, kw_only=True):
     """What the renderers need beyond the node, computed once per request."""
 
@@ -51,6 +66,8 @@ class EntryContext(msgspec.Struct, kw_only=True):
     #: and the client's href of a lock root; set when lockdiscovery is asked for
     locks: Callable[[NodeInfo], list[dict[str, Any]]] | None = None
     lock_href: Callable[[str], str] | None = None
+    #: the public link a public-files request goes through
+    link_root: LinkRoot | None = None
     _memo_node: NodeInfo | None = None
     _memo_id: str = ""
 
@@ -156,6 +173,48 @@ def _share_types(node: NodeInfo, ctx: EntryContext) -> str:
     return f"<oc:share-types>{inner}</oc:share-types>" if inner else "<oc:share-types/>"
 
 
+def _at_link_root(node: NodeInfo, ctx: EntryContext) -> LinkRoot | None:
+    root = ctx.link_root
+    return root if root is not None and node.path == root.path else None
+
+
+def _link_item_type(node: NodeInfo, ctx: EntryContext) -> str | None:
+    root = _at_link_root(node, ctx)
+    return _LINK_ITEM_TYPE(root.item_type) if root else None
+
+
+def _link_permission(node: NodeInfo, ctx: EntryContext) -> str | None:
+    root = _at_link_root(node, ctx)
+    return _LINK_PERMISSION(str(root.permission)) if root else None
+
+
+def _link_expiration(node: NodeInfo, ctx: EntryContext) -> str | None:
+    root = _at_link_root(node, ctx)
+    return _LINK_EXPIRATION(http_date(root.expires_ns)) if root and root.expires_ns else None
+
+
+def _link_share_datetime(node: NodeInfo, ctx: EntryContext) -> str | None:
+    root = _at_link_root(node, ctx)
+    return _LINK_SHARE_DATETIME(http_date(root.created_ns)) if root else None
+
+
+def _link_share_owner(node: NodeInfo, ctx: EntryContext) -> str | None:
+    root = _at_link_root(node, ctx)
+    return _LINK_SHARE_OWNER(text(root.owner)) if root and root.owner else None
+
+
+def _signature_auth(node: NodeInfo, ctx: EntryContext) -> str | None:
+    """``<oc:signature>…</oc:signature><oc:expiration>RFC 3339</oc:expiration>``:
+    what opens a password-protected link for a download without the password."""
+    root = _at_link_root(node, ctx)
+    if root is None or not root.signature:
+        return None
+    return (
+        f"<oc:signature-auth><oc:signature>{text(root.signature)}</oc:signature>"
+        f"<oc:expiration>{text(root.signature_expiration)}</oc:expiration></oc:signature-auth>"
+    )
+
+
 def _favorite(node: NodeInfo, ctx: EntryContext) -> str:
     stored = ctx.meta.get(FAVORITE_KEY, b"0")
     return _FAVORITE("1" if stored == b"1" else "0")
@@ -230,6 +289,11 @@ _OWNER_NAME = _wrap("{http://owncloud.org/ns}owner-display-name")
 _PRIVATELINK = _wrap("{http://owncloud.org/ns}privatelink")
 _PREVIEW = _wrap("{http://owncloud.org/ns}has-preview")
 _SHARE_PERMISSIONS = _wrap("{http://open-collaboration-services.org/ns}share-permissions")
+_LINK_ITEM_TYPE = _wrap("{http://owncloud.org/ns}public-link-item-type")
+_LINK_PERMISSION = _wrap("{http://owncloud.org/ns}public-link-permission")
+_LINK_EXPIRATION = _wrap("{http://owncloud.org/ns}public-link-expiration")
+_LINK_SHARE_DATETIME = _wrap("{http://owncloud.org/ns}public-link-share-datetime")
+_LINK_SHARE_OWNER = _wrap("{http://owncloud.org/ns}public-link-share-owner")
 _COLLECTION = "<d:resourcetype><d:collection/></d:resourcetype>"
 
 LIVE: dict[str, Renderer] = {
@@ -276,6 +340,13 @@ LIVE: dict[str, Renderer] = {
     "{http://open-collaboration-services.org/ns}share-permissions": lambda n, c: _SHARE_PERMISSIONS(
         "31" if n.kind == "dir" else "19"
     ),
+    # the root of a public-files request only
+    "{http://owncloud.org/ns}public-link-item-type": _link_item_type,
+    "{http://owncloud.org/ns}public-link-permission": _link_permission,
+    "{http://owncloud.org/ns}public-link-expiration": _link_expiration,
+    "{http://owncloud.org/ns}public-link-share-datetime": _link_share_datetime,
+    "{http://owncloud.org/ns}public-link-share-owner": _link_share_owner,
+    "{http://owncloud.org/ns}signature-auth": _signature_auth,
 }
 
 #: What ``allprop`` (or an empty PROPFIND) returns, in OpenCloud's order.

@@ -61,6 +61,9 @@ class DavTarget(msgspec.Struct, frozen=True):
     #: a public link's root that lists less than the folder holds: the path
     #: of the one child shown (a link to a file), or "" for none (a file drop)
     listing: str | None = None
+    #: inside a file drop: an upload to a taken name is stored beside it
+    #: (``public.free_path``), never over it
+    drop: bool = False
 
     def href(self, path: str | None = None, *, collection: bool = False) -> str:
         """The percent-encoded URL path of ``path`` (default: this target);

@@ -36,6 +36,7 @@ from starlette.types import Receive, Scope, Send
 
 from opencloud.api.http import context
 from opencloud.api.http.errors import exception_response
+from opencloud.api.webdav import public
 from opencloud.api.webdav.headers import node_headers, parse_checksum, parse_mtime
 from opencloud.api.webdav.props import http_date
 from opencloud.api.webdav.target import DavTarget, may_write
@@ -326,6 +327,9 @@ async def create(
         if not filename:
             return RawResponse(412, _base({"Content-Length": "0"}))
         ref = _target_ref(target, filename)
+        if target.drop:  # a file drop stores a taken name beside what holds it
+            dropped = target.at(ref.path)
+            ref = Ref(ref.space, await run_in_threadpool(public.free_path, files, dropped))
         # the metadata's mtime, else X-OC-Mtime on the creation request
         # (ownCloud desktop 2.x sends only the header, as reva accepts)
         mtime_ns = (

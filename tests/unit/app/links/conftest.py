@@ -15,9 +15,13 @@ from starlette.testclient import TestClient
 
 from opencloud.app.factory import create_app
 from opencloud.config.schema import Settings
-from opencloud.core.ids import SpaceId
+from opencloud.core.ids import NodeId, SpaceId
+from opencloud.services.auth.passwords import hash_password
 from opencloud.services.auth.service import AuthService
+from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.shares import links as links_module
+from opencloud.services.shares.links import Link, LinksService
 from opencloud.storage.types import Ref
 
 BETA = "/graph/v1beta1"
@@ -59,12 +63,50 @@ class As:
             "POST", f"{BETA}/drives/{item.partition('!')[0]}/items/{item}/createLink", json=body
         )
 
+    @property
+    def links(self) -> LinksService:
+        found = self.client.app_state["links"]
+        assert isinstance(found, LinksService)
+        return found
+
+    def principal(self) -> Principal:
+        auth = self.client.app_state["auth"]
+        assert isinstance(auth, AuthService)
+        return auth.principal(self.id)
+
+    def link(self, path: str, link_type: str, *, password: str = LINK_PASSWORD) -> Link:
+        """A link made through the service (Graph and OCS have their own tests)."""
+        node = self.files.stat(Ref(SpaceId(self.id), path))
+        return self.links.create(
+            self.principal(),
+            SpaceId(self.id),
+            NodeId(node.id),
+            link_type=link_type,
+            password=password,
+        )
+
     def permissions(self, item: str) -> list[dict[str, Any]]:
         url = f"{BETA}/drives/{item.partition('!')[0]}/items/{item}/permissions"
         response = self.request("GET", url)
         assert response.status_code == 200, response.text
         value: list[dict[str, Any]] = response.json()["value"]
         return value
+
+
+@pytest.fixture(scope="session")
+def link_hash() -> str:
+    """The hash of ``LINK_PASSWORD``, made once: argon2id is slow on purpose."""
+    return hash_password(LINK_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _known_link_hash(link_hash: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Links with ``LINK_PASSWORD`` get the precomputed (real) hash."""
+    monkeypatch.setattr(
+        links_module,
+        "hash_password",
+        lambda p: link_hash if p == LINK_PASSWORD else hash_password(p),
+    )
 
 
 @pytest.fixture
