@@ -25,6 +25,7 @@ trash, shares and links) as it was.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Literal
 
@@ -50,6 +51,9 @@ Op = Literal[
     "list",
     "read",
     "create",
+    "mkdir",
+    "upload",
+    "copy",
     "overwrite",
     "rename",
     "move-out",
@@ -72,7 +76,9 @@ class Skip:
 Cell = bool | Skip
 Y, n = True, False
 
-NO_CHILDREN = Skip("a file share has no folder to add to, rename in or move into")
+#: Not applicable: FileEditor's scope is a file, nothing can be added,
+#: copied, renamed or moved into it.
+NA = Skip("a file share has no folder to add to, copy or rename in, or move into")
 
 # ---------------------------------------------------------------- the tables
 
@@ -80,6 +86,9 @@ WEBDAV_OPS: tuple[Op, ...] = (
     "list",  # PROPFIND Depth 1 of the scope
     "read",  # GET doc.txt
     "create",  # PUT new.txt
+    "mkdir",  # MKCOL newdir
+    "upload",  # TUS creation-with-upload of upload.txt
+    "copy",  # COPY doc.txt → copy.txt, in the scope
     "overwrite",  # PUT doc.txt
     "rename",  # MOVE doc.txt → renamed.txt, in the scope
     "move-out",  # MOVE doc.txt out of the scope (see conftest.py: where to)
@@ -95,23 +104,23 @@ WEBDAV_OPS: tuple[Op, ...] = (
 # (reva checks ListRecycle/RestoreRecycleItem on the space root, where a
 # recipient holds no grant), so Editor's RestoreRecycleItem has no path in.
 WEBDAV: dict[Role, tuple[Cell, ...]] = {
-    # role           list read create overwr rename m-out m-in delete restore
-    "owner":        (Y,   Y,   Y,     Y,     Y,     Y,    Y,   Y,     Y),
-    "manager":      (Y,   Y,   Y,     Y,     Y,     Y,    Y,   Y,     Y),
-    "space-editor": (Y,   Y,   Y,     Y,     Y,     Y,    Y,   Y,     Y),
-    "space-viewer": (Y,   Y,   n,     n,     n,     n,    n,   n,     n),
-    "viewer":       (Y,   Y,   n,     n,     n,     n,    n,   n,     n),
-    "editor":       (Y,   Y,   Y,     Y,     Y,     n,    n,   Y,     n),
+    # role           list read create mkdir upload copy overwr rename m-out m-in delete restore
+    "owner":        (Y,   Y,   Y,     Y,    Y,     Y,   Y,     Y,     Y,    Y,   Y,     Y),
+    "manager":      (Y,   Y,   Y,     Y,    Y,     Y,   Y,     Y,     Y,    Y,   Y,     Y),
+    "space-editor": (Y,   Y,   Y,     Y,    Y,     Y,   Y,     Y,     Y,    Y,   Y,     Y),
+    "space-viewer": (Y,   Y,   n,     n,    n,     n,   n,     n,     n,    n,   n,     n),
+    "viewer":       (Y,   Y,   n,     n,    n,     n,   n,     n,     n,    n,   n,     n),
+    "editor":       (Y,   Y,   Y,     Y,    Y,     Y,   Y,     Y,     n,    n,   Y,     n),
     # the share is the file itself; deleting or moving it is not the
     # recipient's to do (FileEditor has neither Delete nor Move)
-    "file-editor":  (Y,   Y,   NO_CHILDREN, Y, NO_CHILDREN, n, NO_CHILDREN, n, n),
+    "file-editor":  (Y,   Y,   NA,    NA,   NA,    NA,  Y,     NA,    n,    NA,  n,     n),
     # Deliberately stricter than OpenCloud: its EditorLite carries CS3 Move
     # and InitiateFileUpload, so decomposedfs would let it rename and
     # overwrite, while the role's advertised rights (OCS bits: create only;
     # letters: CK, no W or NV; "View, download and upload.") say no. We
     # follow the advertised rights: an uploader adds, never replaces.
-    "uploader":     (Y,   Y,   Y,     n,     n,     n,    n,   n,     n),
-    "stranger":     (n,   n,   n,     n,     n,     n,    n,   n,     n),
+    "uploader":     (Y,   Y,   Y,     Y,    Y,     Y,   n,     n,     n,    n,   n,     n),
+    "stranger":     (n,   n,   n,     n,    n,     n,   n,     n,     n,    n,   n,     n),
 }  # fmt: skip
 
 GRAPH_OPS: tuple[Op, ...] = (
@@ -247,6 +256,21 @@ REQUESTS: dict[tuple[Surface, Op], Request] = {
     ("webdav", "list"): lambda s: s.request("PROPFIND", s.dav, headers={"Depth": "1"}),
     ("webdav", "read"): lambda s: s.request("GET", s.doc_url),
     ("webdav", "create"): lambda s: s.request("PUT", s.url("new.txt"), content=b"new"),
+    ("webdav", "mkdir"): lambda s: s.request("MKCOL", s.url("newdir")),
+    ("webdav", "upload"): lambda s: s.request(
+        "POST",
+        s.dav,
+        content=b"abc",
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "3",
+            "Upload-Metadata": "filename " + base64.b64encode(b"upload.txt").decode(),
+            "Content-Type": "application/offset+octet-stream",
+        },
+    ),
+    ("webdav", "copy"): lambda s: s.request(
+        "COPY", s.doc_url, headers={"Destination": s.url("copy.txt"), "Overwrite": "F"}
+    ),
     ("webdav", "overwrite"): lambda s: s.request("PUT", s.doc_url, content=CHANGED),
     ("webdav", "rename"): lambda s: s.move(s.doc_url, s.url("renamed.txt")),
     ("webdav", "move-out"): lambda s: s.move(s.doc_url, s.outside),
@@ -290,6 +314,22 @@ def _read(s: Scene, r: httpx.Response) -> None:
 def _created(s: Scene, r: httpx.Response) -> None:
     assert r.status_code == 201, r.text
     assert s.content("/Shared/new.txt") == b"new"
+
+
+def _made_dir(s: Scene, r: httpx.Response) -> None:
+    assert r.status_code == 201, r.text
+    assert s.files.stat(Ref(s.space, "/Shared/newdir")).kind == "dir"
+
+
+def _uploaded(s: Scene, r: httpx.Response) -> None:
+    assert r.status_code == 201, r.text
+    assert s.content("/Shared/upload.txt") == b"abc"
+
+
+def _copied(s: Scene, r: httpx.Response) -> None:
+    assert r.status_code == 201, r.text
+    assert s.content("/Shared/copy.txt") == ORIGINAL
+    assert s.content(DOC) == ORIGINAL
 
 
 def _overwritten(s: Scene, r: httpx.Response) -> None:
@@ -348,6 +388,9 @@ EFFECTS: dict[Op, Callable[[Scene, httpx.Response], None]] = {
     "list": _listed,
     "read": _read,
     "create": _created,
+    "mkdir": _made_dir,
+    "upload": _uploaded,
+    "copy": _copied,
     "overwrite": _overwritten,
     "rename": _renamed,
     "move-out": _moved_out,
