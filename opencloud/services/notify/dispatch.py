@@ -40,6 +40,7 @@ class Dispatcher:
 
     def run(self, stop: threading.Event) -> None:
         subscription = self._bus.subscribe(self.name, maxsize=self._backlog)
+        self._hub.on_close(subscription.close)  # shutdown: stop waiting at once
         seen_dropped = 0
         try:
             while not stop.is_set() and not self._hub.closed:

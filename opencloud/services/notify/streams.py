@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from opencloud.core.errors import ServiceUnavailable, Throttled
 
@@ -107,6 +107,16 @@ class StreamHub:
         self._lock = threading.Lock()
         self._by_user: dict[str, set[Stream]] = {}
         self._closed = False
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` when the hub closes (at once if it is closed already):
+        the dispatcher stops waiting on the bus at that moment, not a poll later."""
+        with self._lock:
+            if not self._closed:
+                self._on_close.append(hook)
+                return
+        hook()
 
     def open(self, user_id: str) -> Stream:
         """A new stream for ``user_id``, read on the running event loop.
@@ -170,5 +180,8 @@ class StreamHub:
             self._closed = True
             targets = [s for mine in self._by_user.values() for s in mine]
             self._by_user.clear()
+            hooks, self._on_close = self._on_close, []
         for stream in targets:
             stream.close()
+        for hook in hooks:
+            hook()

@@ -76,7 +76,7 @@ def test_todays_answers(client: TestClient) -> None:
     assert core["pollinterval"] == 60
     assert core["webdav-root"] == "remote.php/webdav"
     assert core["support-url-signing"] is False
-    assert core["support-sse"] is False
+    assert core["support-sse"] is True
     assert core["check-for-updates"] is False
     assert cap["checksums"] == {
         "supportedTypes": ["sha1", "md5", "adler32"],
@@ -183,7 +183,7 @@ def test_xml_is_the_default(client: TestClient, version: str, code: str) -> None
     assert cap is not None
     # booleans are 1/0, lists are <element> children
     assert cap.findtext("core/status/installed") == "1"
-    assert cap.findtext("core/support-sse") == "0"
+    assert cap.findtext("core/support-sse") == "1"
     assert [e.text for e in cap.findall("checksums/supportedTypes/element")] == [
         "sha1",
         "md5",

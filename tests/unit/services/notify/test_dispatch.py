@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from opencloud.services.events.bus import InProcessBus
 from opencloud.services.events.types import FolderCreated
-from opencloud.services.notify.dispatch import Dispatcher
+from opencloud.services.notify.dispatch import POLL_SECONDS, Dispatcher
 from opencloud.services.notify.streams import StreamHub
 from opencloud.storage.types import Ref
 
@@ -113,3 +114,16 @@ def test_the_worker_stops_when_told(w: World) -> None:
     stop.set()
     worker.join(5)
     assert not worker.is_alive()
+
+
+def test_closing_the_hub_stops_the_worker_without_waiting_for_a_poll(w: World) -> None:
+    hub = StreamHub()
+    stop = threading.Event()
+    worker = threading.Thread(target=Dispatcher(w.bus, w.audience, hub).run, args=(stop,))
+    worker.start()
+    time.sleep(0.05)  # waiting on the bus
+    started = time.monotonic()
+    hub.close()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < POLL_SECONDS / 2
