@@ -20,9 +20,10 @@ from opencloud.api.http.routing import PrefixRoute
 from opencloud.api.ocs import endpoints as ocs
 from opencloud.api.ocs import sharees as ocs_sharees
 from opencloud.api.ocs import shares as ocs_shares
+from opencloud.api.ocs import tokeninfo as ocs_tokeninfo
 from opencloud.api.sse import endpoint as sse
 from opencloud.api.status.endpoints import healthz, readyz, status_php
-from opencloud.api.webdav import tus
+from opencloud.api.webdav import linkpage, tus
 from opencloud.api.webdav.app import WebDav
 
 
@@ -34,6 +35,9 @@ def routes() -> list[BaseRoute]:
         # TUS upload URLs (the token is the credential: no login)
         Route("/data/{token}", tus.DataEndpoint(dav.write_locked)),
         Route("/status.php", status_php, methods=["GET"]),
+        # a public link's webUrl (no web UI here: a minimal page), and ownCloud 10's form
+        Route("/s/{token}", linkpage.page, methods=["GET"]),
+        Route("/index.php/s/{token}", linkpage.legacy, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         # OCS: the same endpoints under v1.php and v2.php
@@ -43,6 +47,7 @@ def routes() -> list[BaseRoute]:
             for route in (
                 Route(f"/ocs/{v}.php/cloud/capabilities", ocs.capabilities, methods=["GET"]),
                 Route(f"/ocs/{v}.php/cloud/user", ocs.user, methods=["GET"]),
+                Route(f"/ocs/{v}.php/cloud/user/signing-key", ocs.signing_key, methods=["GET"]),
                 Route(f"/ocs/{v}.php/cloud/users/{{userid}}", ocs.users, methods=["GET"]),
                 Route(
                     f"/ocs/{v}.php/cloud/users/{{userid}}/groups", ocs.user_groups, methods=["GET"]
@@ -146,6 +151,7 @@ def routes() -> list[BaseRoute]:
 def _ocs_sharing(base: str) -> list[BaseRoute]:
     """``/apps/files_sharing/api/v1`` under one OCS version."""
     shares, one, pending = f"{base}/shares", f"{base}/shares/{{share_id}}", f"{base}/shares/pending"
+    tokeninfo = f"{base}/tokeninfo"
     return [
         Route(shares, ocs_shares.list_shares, methods=["GET"]),
         Route(shares, ocs_shares.create_share, methods=["POST"]),
@@ -155,6 +161,9 @@ def _ocs_sharing(base: str) -> list[BaseRoute]:
         Route(f"{pending}/{{share_id}}", ocs_shares.accept_share, methods=["POST"]),
         Route(f"{pending}/{{share_id}}", ocs_shares.decline_share, methods=["DELETE"]),
         Route(f"{base}/sharees", ocs_sharees.sharees, methods=["GET"]),
+        # what a link's token leads to (unprotected: no login)
+        Route(f"{tokeninfo}/unprotected/{{token}}", ocs_tokeninfo.unprotected, methods=["GET"]),
+        Route(f"{tokeninfo}/protected/{{token}}", ocs_tokeninfo.protected, methods=["GET"]),
     ]
 
 

@@ -5,6 +5,8 @@ protected path it reads the ``Authorization`` header:
 
 - ``Basic`` ``user:password`` or ``user:<app token>``;
 - ``Bearer <jwt>`` from ``POST /auth/token``;
+- or, in place of the header, a signed URL (``?OC-Signature=…``, GET and HEAD
+  only; ``signed_urls.py``);
 
 checks it in the thread pool (argon2 blocks for tens of milliseconds) and stores
 the ``Principal`` as ``scope["state"]["principal"]`` (``context.principal``).
@@ -33,8 +35,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from opencloud.api.http import signed_urls
 from opencloud.api.http.errors import BASIC_CHALLENGE, exception_response
-from opencloud.core.errors import OpenCloudError, Throttled, Unauthenticated
+from opencloud.core.errors import (
+    InvalidInput,
+    OpenCloudError,
+    PermissionDenied,
+    Throttled,
+    Unauthenticated,
+)
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 
@@ -42,11 +51,14 @@ BEARER_CHALLENGE = 'Bearer realm="OpenCloud"'
 MAX_HEADER = 8192
 
 #: Never authenticated here: probes, OpenCloud's unprotected routes, public
-#: links (their own token), TUS upload URLs (their own signed token), and the
-#: token endpoint (it checks its own credentials).
+#: links (their own token, their ``tokeninfo/unprotected`` and ownCloud 10's
+#: ``/index.php/s/`` redirect), TUS upload URLs (their own signed token), and
+#: the token endpoint (it checks its own credentials).
 PUBLIC = re.compile(
     r"^(?:/status(?:\.php)?|/healthz|/readyz"
     r"|/ocs/v[12]\.php/config(?:/.*)?"
+    r"|/ocs/v[12]\.php/apps/files_sharing/api/v1/tokeninfo/unprotected/[^/]*"
+    r"|/index\.php/s/[^/]*"
     r"|(?:/remote\.php)?/dav/public-files(?:/.*)?"
     r"|/data(?:/.*)?"
     r"|/app/list"
@@ -138,6 +150,26 @@ def challenge(headers: Headers) -> str:
     return BASIC_CHALLENGE
 
 
+def _signed(service: AuthService, scope: Scope, headers: Headers) -> Principal:
+    """The user of a signed URL (``signed_urls.authenticate``)."""
+    state = scope["state"]
+    host = headers.get("host", "")
+    origins = [f"{scope.get('scheme', 'http')}://{host}", f"https://{host}"]
+    configured = state.get("public_url")
+    if isinstance(configured, str) and signed_urls.origin_of(configured):
+        origins.append(signed_urls.origin_of(configured))
+    raw = scope.get("raw_path")
+    raw_path = raw.decode("latin-1") if raw else scope["path"]
+    return signed_urls.authenticate(
+        service,
+        state["links"].signing_keys,
+        method=scope["method"],
+        origins=list(dict.fromkeys(origins)),
+        raw_path=raw_path,
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+    )
+
+
 class AuthMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -163,8 +195,11 @@ class AuthMiddleware:
         client = scope.get("client")
         address = str(client[0]) if client else ""
         try:
-            principal = await authenticate(service, parse_authorization(value), address)
-        except (Unauthenticated, Throttled) as exc:
+            if signed_urls.is_signed(scope.get("query_string", b"")) and "links" in state:
+                principal = await run_in_threadpool(_signed, service, scope, headers)
+            else:
+                principal = await authenticate(service, parse_authorization(value), address)
+        except (Unauthenticated, Throttled, InvalidInput, PermissionDenied) as exc:
             await self._refuse(exc, scope, headers)(scope, receive, send)
             return
         state["principal"] = principal

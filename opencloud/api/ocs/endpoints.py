@@ -120,6 +120,20 @@ class UserGroups(msgspec.Struct, frozen=True, kw_only=True):
     groups: list[str]
 
 
+class SigningKey(msgspec.Struct, frozen=True, kw_only=True):
+    """``/cloud/user/signing-key``: the key the client signs URLs with
+    (``OC-Signature``; ``api/http/signed_urls.py``), made on first use."""
+
+    user: str  # the user's id, as OpenCloud answers
+    signing_key: str = msgspec.field(name="signing-key")
+
+
+async def signing_key(request: Request) -> Response:
+    who, links = context.principal(request), context.links(request)
+    key = await run_in_threadpool(links.signing_keys.key, who.id)
+    return ocs_response(request, SigningKey(user=who.id, signing_key=key))
+
+
 async def user(request: Request) -> Response:
     who = context.principal(request)
     return ocs_response(
