@@ -59,6 +59,10 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     #: server-sent events (``/ocs/v2.php/apps/notifications/api/v1/notifications/sse``).
     sse: bool = True
 
+    #: signed URLs (``OC-Signature``; ``api/http/signed_urls.py``), with the
+    #: key from ``/ocs/v{1,2}.php/cloud/user/signing-key``.
+    url_signing: bool = True
+
     # ---- not there yet
     #: search (``REPORT search-files``, KQL).
     search: bool = False
@@ -70,8 +74,6 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     tags: bool = False
     #: ``oc:privatelink`` and ``/f/<id>``.
     private_links: bool = False
-    #: signed URLs (``OC-Signature``).
-    url_signing: bool = False
     #: user and group administration through Graph (create, delete, edit).
     user_management: bool = False
     #: ``POST /graph/v1.0/me/changePassword``.

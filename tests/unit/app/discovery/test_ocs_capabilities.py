@@ -75,7 +75,7 @@ def test_todays_answers(client: TestClient) -> None:
     core = cap["core"]
     assert core["pollinterval"] == 60
     assert core["webdav-root"] == "remote.php/webdav"
-    assert core["support-url-signing"] is False
+    assert core["support-url-signing"] is True
     assert core["support-sse"] is True
     assert core["check-for-updates"] is False
     assert cap["checksums"] == {
