@@ -9,7 +9,8 @@ share jail (the virtual "Shares" drive) as a drive with items.
   item in the Shares drive, ``a0ca…$a0ca…!{share id}``, ``name`` its mount
   name; ``remoteItem`` is the shared item itself.
 - ``GET /graph/v1beta1/me/drive/sharedByMe``: one DriveItem per item the
-  caller shared, its shares in ``permissions``.
+  caller shared or made a public link of, its shares and then its links
+  (with their ``link`` facet) in ``permissions``.
 - The share jail: ``POST /drives/{jail}/root/children`` ``{"remoteItem":
   {"id": <shared item>}, "name"?}`` accepts (mounts) the caller's shares of
   that item → 201 with the item; ``DELETE /drives/{jail}/items/{jail item}``
@@ -40,6 +41,7 @@ from opencloud.api.graph.drives import (
     visible_space,
 )
 from opencloud.api.graph.items import FileFacet, FolderFacet, ParentReference, facets, rfc3339
+from opencloud.api.graph.links import LinkPermission, link_permission
 from opencloud.api.graph.members import Names
 from opencloud.api.graph.sharing import SharePermission, share_permissions
 from opencloud.api.http import context
@@ -49,6 +51,7 @@ from opencloud.core.ids import SpaceId, parse_resource_id
 from opencloud.core.paths import check_name
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
+from opencloud.services.shares.links import Link, LinksService
 from opencloud.services.shares.service import SharesService
 from opencloud.services.shares.types import SHARE_JAIL, Share
 from opencloud.services.spaces.service import SpacesService
@@ -96,7 +99,7 @@ class DriveItem(msgspec.Struct, frozen=True, kw_only=True, rename=_graph_name):
     folder: FolderFacet | msgspec.UnsetType = msgspec.UNSET
     created_by: IdentitySet | msgspec.UnsetType = msgspec.UNSET
     remote_item: RemoteItem | msgspec.UnsetType = msgspec.UNSET
-    permissions: list[SharePermission] | msgspec.UnsetType = msgspec.UNSET
+    permissions: list[SharePermission | LinkPermission] | msgspec.UnsetType = msgspec.UNSET
     synchronize: bool | msgspec.UnsetType = msgspec.UNSET
     hidden: bool | msgspec.UnsetType = msgspec.UNSET
 
@@ -183,8 +186,10 @@ class _Items:
             hidden=any(s.hidden.get(who.id, False) for s in group),
         )
 
-    def given(self, group: list[Share], node: NodeInfo) -> DriveItem:
-        """An item the caller shared, with its shares."""
+    def given(
+        self, group: list[Share], node: NodeInfo, links: list[LinkPermission] | None = None
+    ) -> DriveItem:
+        """An item the caller shared, with its shares and then its links."""
         file, folder = facets(node)
         return DriveItem(
             id=self.files.resource_id(node.space, node.id),
@@ -199,7 +204,7 @@ class _Items:
             ),
             file=file,
             folder=folder,
-            permissions=share_permissions(group, self.names),
+            permissions=[*share_permissions(group, self.names), *(links or [])],
         )
 
 
@@ -257,11 +262,50 @@ async def shared_with_me(request: Request) -> Response:
 async def shared_by_me(request: Request) -> Response:
     who, shares, items = _context(request)
 
+    links = _links_or_none(request)
+    base = context.base_url(request)
+
     def work() -> DriveItemList:
-        found = _by_item(shares, shares.shared_by(who))
-        return DriveItemList(value=[items.given(g, n) for g, n in found])
+        found = _given(shares, links, who)
+        value = [
+            items.given(group, node, [link_permission(x, base) for x in made])
+            for group, made, node in found
+        ]
+        return DriveItemList(value=value)
 
     return json_response(await run_in_threadpool(work))
+
+
+def _links_or_none(request: Request) -> LinksService | None:
+    try:
+        return context.links(request)
+    except RuntimeError:  # a state without links (some unit tests)
+        return None
+
+
+def _given(
+    shares: SharesService, links: LinksService | None, who: Principal
+) -> list[tuple[list[Share], list[Link], NodeInfo]]:
+    """What the caller shared and linked, grouped by item (items with shares
+    first, newest first); items that are gone are left out."""
+    groups: dict[tuple[str, str], tuple[list[Share], list[Link]]] = {}
+    for share in shares.shared_by(who):
+        groups.setdefault((share.space, share.node), ([], []))[0].append(share)
+    for link in links.created_by(who) if links is not None else []:
+        groups.setdefault((link.space, link.node), ([], []))[1].append(link)
+    out: list[tuple[list[Share], list[Link], NodeInfo]] = []
+    for group, made in groups.values():
+        made.sort(key=lambda x: (x.created, x.id))
+        try:
+            if group:
+                node = shares.node(group[0])
+            else:
+                assert links is not None  # a link-only item came from them
+                node = links.node(made[0])
+        except NotFound:
+            continue
+        out.append((group, made, node))
+    return out
 
 
 # ---------------------------------------------------------------- the share jail

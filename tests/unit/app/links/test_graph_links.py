@@ -146,3 +146,50 @@ def test_unknown_link_permission(alan: As, folder: str) -> None:
     url = f"{BETA}/drives/{alan.drive}/items/{folder}/permissions/abcdefghijklmno"
     assert alan.request("DELETE", url).status_code == 404
     assert alan.request("POST", url + "/setPassword", json={"password": "x" * 9}).status_code == 404
+
+
+# ---------------------------------------------------------------- sharedByMe
+
+
+def test_links_show_in_shared_by_me_with_their_link_facet(alan: As, mary: As, folder: str) -> None:
+    response = alan.create_link(folder, type="edit", password=LINK_PASSWORD, displayName="team")
+    assert response.status_code == 200, response.text
+    made = response.json()
+    file_link = alan.create_link(alan.item_id("/pub/a.txt"), type="view", password=LINK_PASSWORD)
+    assert file_link.status_code == 200, file_link.text
+    listed = alan.request("GET", f"{BETA}/me/drive/sharedByMe")
+    assert listed.status_code == 200, listed.text
+    items = {item["id"]: item for item in listed.json()["value"]}
+    assert set(items) == {folder, alan.item_id("/pub/a.txt")}
+    (permission,) = items[folder]["permissions"]
+    assert permission["id"] == made["id"]
+    assert permission["link"]["type"] == "edit"
+    assert permission["link"]["@libre.graph.displayName"] == "team"
+    assert permission["link"]["webUrl"].endswith("/s/" + _token(made))
+    assert permission["hasPassword"] is True
+    assert "folder" in items[folder] and "file" in items[alan.item_id("/pub/a.txt")]
+    # nobody else's sharedByMe lists them
+    assert mary.request("GET", f"{BETA}/me/drive/sharedByMe").json()["value"] == []
+
+
+def test_an_item_with_shares_and_links_lists_both(alan: As, mary: As, folder: str) -> None:
+    invite = alan.request(
+        "POST",
+        f"{BETA}/drives/{alan.drive}/items/{folder}/invite",
+        json={
+            "recipients": [{"objectId": mary.id, "@libre.graph.recipient.type": "user"}],
+            "roles": ["b1e2218d-eef8-4d4c-b82d-0f1a1b48f3b5"],
+        },
+    )
+    assert invite.status_code == 200, invite.text
+    assert alan.create_link(folder, type="view", password=LINK_PASSWORD).status_code == 200
+    (item,) = alan.request("GET", f"{BETA}/me/drive/sharedByMe").json()["value"]
+    kinds = ["link" if "link" in p else "share" for p in item["permissions"]]
+    assert kinds == ["share", "link"]
+
+
+def test_a_deleted_item_leaves_shared_by_me(alan: As, folder: str) -> None:
+    assert alan.create_link(folder, type="view", password=LINK_PASSWORD).status_code == 200
+    url = f"/remote.php/dav/spaces/{alan.drive.replace('$', '%24')}/pub"
+    assert alan.request("DELETE", url).status_code == 204
+    assert alan.request("GET", f"{BETA}/me/drive/sharedByMe").json()["value"] == []
