@@ -7,7 +7,11 @@ from pathlib import Path
 
 from click.testing import Result
 
+from opencloud.services.shares.links import LINKS_DIR
+from opencloud.services.shares.service import SHARES_SPACE
+from opencloud.storage.records import ensure_system_space, write_file
 from opencloud.storage.registry import load_driver
+from opencloud.storage.types import Ref
 
 Run = Callable[..., Result]
 
@@ -41,3 +45,17 @@ def test_repair_refused_while_the_tree_is_held(root: Path, run: Run) -> None:
         server.close()
     assert result.exit_code == 1
     assert result.stderr.startswith("opencloud: ")
+
+
+def test_link_records_are_checked(root: Path, run: Run) -> None:
+    run("init")
+    driver = load_driver("posix", {"base_data_path": str(root / "data"), "watch": "off"})
+    try:
+        ensure_system_space(driver, SHARES_SPACE, "shares")
+        driver.mkdir(Ref(SHARES_SPACE, LINKS_DIR))
+        write_file(driver, Ref(SHARES_SPACE, f"{LINKS_DIR}/broken.json"), b"{not json")
+    finally:
+        driver.close()
+    result = run("check")
+    assert "link-record" in result.output, result.output
+    assert result.exit_code == 1
