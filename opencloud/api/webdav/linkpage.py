@@ -89,8 +89,7 @@ def _describe(link: Link, dav: str) -> str:
         "createOnly": "to drop files into (you will not see what is there)",
     }.get(link.type, "to open")
     password = (
-        "<p>It is protected by a password: use any user name and the password "
-        "you were given.</p>"
+        "<p>It is protected by a password: use any user name and the password you were given.</p>"
         if link.has_password
         else ""
     )
