@@ -43,6 +43,7 @@ EXPECTED = [
     (errors.ChecksumMismatch, 400, "invalidRequest"),
     (errors.NotSupported, 501, "notSupported"),
     (errors.StorageUnavailable, 503, "serviceNotAvailable"),
+    (errors.ServiceUnavailable, 503, "serviceNotAvailable"),
     (errors.Throttled, 429, "tooManyRequests"),
     (errors.ConfigError, 500, "generalException"),
     (errors.OpenCloudError, 500, "generalException"),

@@ -220,8 +220,8 @@ def test_restore_refusals_change_nothing(dav: Dav) -> None:
     bad = {"Destination": dav.space_url + "/b.txt", "Overwrite": "X"}
     assert dav.request("MOVE", item, headers=bad).status_code == 400
     unknown = {"Destination": dav.space_url + "/b.txt"}
-    other = key[:-1] + ("1" if key.endswith("0") else "0")  # a key that is not there
-    assert dav.request("MOVE", f"{url}/{other}", headers=unknown).status_code == 404
+    missing = key[:-1] + ("1" if key.endswith("0") else "0")  # a key that is not there
+    assert dav.request("MOVE", f"{url}/{missing}", headers=unknown).status_code == 404
     assert dav.request("MOVE", url + "/", headers=unknown).status_code == 405
     assert len(listing(dav, url)) == 1
     assert dav.request("HEAD", dav.space_url + "/a.txt").status_code == 404
