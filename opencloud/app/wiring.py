@@ -79,7 +79,7 @@ def build_services(settings: Settings, driver: StorageDriver, bus: EventBus) -> 
         files=files,
         spaces=spaces,
         shares=SharesService(driver, spaces, auth, storage_id, bus=bus),
-        links=LinksService(driver, spaces),
+        links=LinksService(driver, spaces, storage_id=storage_id, bus=bus),
         locks=LockTable(driver),
         auth=auth,
         uploads=Uploads(

@@ -276,6 +276,21 @@ def test_a_file_written_by_another_program_is_announced(
     assert data["initiatorid"] == ""  # nobody's client made it
 
 
+def test_links_are_announced_to_who_sees_the_item(
+    server: Server, listeners: dict[str, Listener], shared: dict[str, str]
+) -> None:
+    base = f"/graph/v1beta1/drives/{shared['drive']}/items/{shared['docs']}"
+    with _client(server, "alan") as alan:
+        made = alan.post(f"{base}/createLink", json={"type": "view", "password": "Link-pass-123!"})
+        assert made.status_code == 200, made.text
+        for user in ("alan", "mary"):
+            listeners[user].expect("link-created", shared["docs"])
+        removed = alan.delete(f"{base}/permissions/{made.json()['id']}")
+        assert removed.status_code == 204, removed.text
+        listeners["mary"].expect("link-removed", shared["docs"])
+    assert listeners["zoe"].heard_of({shared["docs"]}) == []
+
+
 def test_after_the_share_is_removed_the_recipient_hears_nothing_more(
     server: Server, listeners: dict[str, Listener], shared: dict[str, str]
 ) -> None:

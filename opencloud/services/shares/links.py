@@ -62,6 +62,9 @@ from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.auth.passwords import VerifyCache, hash_password, verify_password
 from opencloud.services.auth.throttle import Throttle
 from opencloud.services.auth.types import Principal
+from opencloud.services.events.build import node_event
+from opencloud.services.events.bus import EventBus
+from opencloud.services.events.types import LinkCreated, LinkRemoved, LinkUpdated
 from opencloud.services.shares.service import SHARES_SPACE
 from opencloud.services.shares.signing import SigningKeys
 from opencloud.services.spaces.rights import NONE, Rights
@@ -180,9 +183,15 @@ class LinksService:
         writeable_must_have_password: bool = False,
         attempts: int = 5,
         window: float = 60.0,
+        storage_id: str = "",
+        bus: EventBus | None = None,
     ) -> None:
+        """``bus`` hears ``link-created``, ``link-updated`` and ``link-removed``
+        about the linked item (ids built with ``storage_id``; none when omitted)."""
         self._driver = driver
         self._spaces = spaces
+        self._storage_id = storage_id
+        self._bus = bus
         self.must_have_password = must_have_password
         self.writeable_must_have_password = writeable_must_have_password
         self._lock = threading.RLock()
@@ -357,6 +366,7 @@ class LinksService:
                     self._remove_mark(link)
                 raise
             self._add(link)
+        self._announce(LinkCreated, link, node)
         return link
 
     def update(
@@ -391,6 +401,7 @@ class LinksService:
                 changed.display_name = display_name
             self._write(changed)
             self._links[link.id] = changed
+        self._announce(LinkUpdated, changed)
         return changed
 
     def set_password(self, actor: Principal, link_id: str, password: str) -> Link:
@@ -404,6 +415,7 @@ class LinksService:
             self._write(changed)
             self._links[link.id] = changed
             self._verified.forget_proof(link.password_hash)
+        self._announce(LinkUpdated, changed)
         return changed
 
     def delete(self, actor: Principal, link_id: str) -> Link:
@@ -415,9 +427,26 @@ class LinksService:
             self._drop(link)
             self._verified.forget_proof(link.password_hash)
             self._remove_mark(link)
+        self._announce(LinkRemoved, link)
         return link
 
     # ------------------------------------------------------------ internals
+    def _announce(
+        self,
+        cls: type[LinkCreated | LinkUpdated | LinkRemoved],
+        link: Link,
+        node: NodeInfo | None = None,
+    ) -> None:
+        """Publish after the change is stored; nothing for an item that is gone."""
+        if self._bus is None:
+            return
+        if node is None:
+            try:
+                node = self.node(link)
+            except NotFound:
+                return
+        self._bus.publish(node_event(cls, self._storage_id, node))
+
     def _password_hash(self, link_type: str, password: str) -> str:
         if link_type == "internal":
             if password:
