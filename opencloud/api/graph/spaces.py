@@ -107,7 +107,7 @@ async def create_drive(request: Request) -> Response:
     template = request.query_params.get("template", "")
     files, base_url = context.files(request), context.public_url(request)
     names, legacy = member_names(request), legacy_roles(request)
-    initiator = request.headers.get("initiator-id", "")[:128]
+    initiator = context.initiator_id(request)
 
     def work() -> Drive:
         info = spaces.create_project(

@@ -122,6 +122,17 @@ def health(request: Request) -> HealthSource:
     return _get(request, "health", HealthSource)  # type: ignore[type-abstract]
 
 
+#: Longest ``Initiator-ID`` echoed back (a client's tab or device id is a UUID).
+MAX_INITIATOR = 128
+
+
+def initiator_id(request: Request) -> str:
+    """The client's ``Initiator-ID`` header (cut to ``MAX_INITIATOR``): the
+    live update of the change this request makes carries it, so that client
+    can tell its own changes from everyone else's."""
+    return request.headers.get("initiator-id", "")[:MAX_INITIATOR]
+
+
 def request_id(request: Request) -> str:
     """The id of this request (``X-Request-ID``), set by the request-id middleware."""
     return _get(request, "request_id", str)

@@ -197,7 +197,7 @@ class WebDav:
                 spaces=spaces,
                 space=spaces.personal_id(user),
                 locked=self.write_locked,
-                initiator=request.headers.get("initiator-id", "")[:128],
+                initiator=context.initiator_id(request),
             )
         if trashbin.is_trash_url(namespace, rest):
             resolver = TargetResolver(context.spaces(request), files, context.shares(request))
@@ -208,7 +208,7 @@ class WebDav:
                 spaces=context.spaces(request),
                 resolve=lambda url: resolve_url(resolver, url, user),
                 locked=self.write_locked,
-                initiator=request.headers.get("initiator-id", "")[:128],
+                initiator=context.initiator_id(request),
             )
         if namespace == "meta":
             return await versions.handle(
@@ -217,7 +217,7 @@ class WebDav:
                 files=files,
                 spaces=context.spaces(request),
                 locked=self.write_locked,
-                initiator=request.headers.get("initiator-id", "")[:128],
+                initiator=context.initiator_id(request),
             )
         url_path = scope["path"]
         if namespace == "files" and not rest.strip("/"):
@@ -267,7 +267,7 @@ class WebDav:
         (``link_root``: the public link a public-files request goes through)."""
         method = request.scope["method"]
         files = context.files(request)
-        initiator = request.headers.get("initiator-id", "")[:128]
+        initiator = context.initiator_id(request)
         if target.listing is not None and method != "PROPFIND":
             # a public link's root only lists: a file drop may still add to it
             hidden = Rights(create=target.rights.create and not target.listing)

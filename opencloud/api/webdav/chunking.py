@@ -179,7 +179,7 @@ async def _assemble(
     if not overwrite(request):
         if_none_match = "*"
     ref = Ref(dest.space, dest.path)
-    initiator = request.headers.get("initiator-id", "")[:128]
+    initiator = context.initiator_id(request)
 
     def before_commit() -> None:
         if locked(request, ref):
