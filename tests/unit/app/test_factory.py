@@ -52,7 +52,7 @@ def test_health_and_readiness(settings: Settings, driver: StorageDriver) -> None
     body = ready.json()
     assert body["ready"] is True
     assert body["reasons"] == []
-    assert [w["name"] for w in body["workers"]] == ["watcher"]
+    assert [w["name"] for w in body["workers"]] == ["live-updates", "watcher"]
 
 
 def test_driver_is_loaded_from_settings_and_closed_at_shutdown(settings: Settings) -> None:
