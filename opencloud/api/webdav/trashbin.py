@@ -166,7 +166,9 @@ async def handle(
     method = request.scope["method"]
     trash = _resolve(url_path, user, files, spaces)
     if method == "PROPFIND":
-        trash.rights.require("trash", "see this space's trash")
+        # whoever may read the space may list its trash (OpenCloud gives every
+        # space role ListRecycle, the Space Viewer too); restoring needs more
+        trash.rights.require("read", "see this space's trash")
         return await _propfind(request, files, trash)
     if method == "MOVE" and trash.key:
         trash.rights.require("trash", "restore from this space's trash")

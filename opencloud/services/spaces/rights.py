@@ -21,7 +21,7 @@ class Rights(msgspec.Struct, frozen=True, kw_only=True):
     delete: bool = False  # delete, rename, move away
     share: bool = False  # give others access (space members, shares, links)
     manage: bool = False  # change the space itself: name, quota, disable
-    trash: bool = False  # list and restore the space's trash
+    trash: bool = False  # restore from the space's trash (listing it needs read)
     purge: bool = False  # remove items from the trash for good
     versions: bool = False  # list, download and restore earlier versions
 
