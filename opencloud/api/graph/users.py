@@ -33,7 +33,7 @@ from opencloud.api.graph.common import (
 )
 from opencloud.api.http import context
 from opencloud.api.http.responses import json_response
-from opencloud.core.errors import InvalidInput
+from opencloud.core.errors import InvalidInput, PermissionDenied
 from opencloud.services.auth.records import User
 from opencloud.services.shares.deprovision import UserRemoval
 
@@ -134,7 +134,14 @@ async def update_user(request: Request) -> Response:
 
 
 async def delete_user(request: Request) -> Response:
-    require_admin(context.principal(request))
+    caller = context.principal(request)
+    require_admin(caller)
+    auth = context.auth(request)
+    target = await run_in_threadpool(auth.get_user, request.path_params["user_id"])
+    if target.id == caller.id:
+        # as OpenCloud: an admin cannot remove their own account (and with it
+        # the session that is asking)
+        raise PermissionDenied("you cannot delete your own account")
     removal = UserRemoval(
         context.auth(request),
         context.spaces(request),

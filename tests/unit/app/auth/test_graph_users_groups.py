@@ -202,3 +202,17 @@ def test_group_with_members_bind_and_bad_refs(
         f"{GROUPS}/{gid}/members/$ref", headers=admin_headers, json={"@odata.id": "users/nobody"}
     )
     assert unknown.status_code == 404
+
+
+def test_an_admin_cannot_delete_their_own_account(
+    client: TestClient, admin_headers: dict[str, str], auth: AuthService
+) -> None:
+    _new_user(client, admin_headers)
+    auth.update_user("bob", role="admin")
+    bob = basic("bob", "bob-secret")
+    me = client.get("/graph/v1.0/me", headers=bob).json()["id"]
+    refused = client.delete(f"{USERS}/{me}", headers=bob)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "accessDenied"
+    assert client.get(f"{USERS}/bob", headers=admin_headers).status_code == 200  # still there
+    assert client.delete(f"{USERS}/{me}", headers=admin_headers).status_code == 204
