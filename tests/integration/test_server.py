@@ -59,7 +59,10 @@ def test_readyz_with_the_watcher_running(server: Server) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["ready"] is True
-    assert [(w["name"], w["alive"]) for w in body["workers"]] == [("watcher", True)]
+    assert [(w["name"], w["alive"]) for w in body["workers"]] == [
+        ("live-updates", True),
+        ("watcher", True),
+    ]
 
 
 def test_request_id_round_trip(server: Server) -> None:
