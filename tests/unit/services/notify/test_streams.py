@@ -116,3 +116,51 @@ def test_limits_must_be_positive() -> None:
         StreamHub(queue_size=0)
     with pytest.raises(ValueError):
         StreamHub(max_per_user=0)
+
+
+def test_messages_close_behind_a_batch_wait_and_leave_together() -> None:
+    async def scenario() -> None:
+        hub = StreamHub(flush_interval=30)
+        stream = hub.open("alan")
+        hub.deliver(["alan"], b"m1")
+        assert await stream.next(1) == ([b"m1"], 0)  # after a quiet spell: at once
+        hub.deliver(["alan"], b"m2")
+        waiter = asyncio.create_task(stream.next(1))
+        await asyncio.sleep(0)  # the reader now holds m2 for the rest of the interval
+        hub.deliver(["alan"], b"m3")
+        assert not waiter.done()
+        hub.release(stream)  # a close does not wait for the interval to pass
+        assert await asyncio.wait_for(waiter, 5) is None
+
+    run(scenario())
+
+
+def test_without_a_flush_interval_every_batch_leaves_at_once() -> None:
+    async def scenario() -> None:
+        hub = StreamHub(flush_interval=0)
+        stream = hub.open("alan")
+        for n in range(3):
+            hub.deliver(["alan"], f"m{n}".encode())
+            assert await stream.next(1) == ([f"m{n}".encode()], 0)
+
+    run(scenario())
+
+
+def test_one_delivery_from_another_thread_wakes_every_stream_it_reaches() -> None:
+    async def scenario() -> None:
+        hub = StreamHub()
+        streams = [hub.open("alan"), hub.open("alan"), hub.open("bob")]
+        waiters = [asyncio.create_task(s.next(10)) for s in streams]
+        await asyncio.sleep(0.01)
+        sender = threading.Thread(target=hub.deliver, args=(["alan", "bob"], b"m"))
+        sender.start()
+        done = await asyncio.wait_for(asyncio.gather(*waiters), 5)
+        assert done == [([b"m"], 0)] * 3
+        sender.join()
+
+    run(scenario())
+
+
+def test_a_negative_flush_interval_is_refused() -> None:
+    with pytest.raises(ValueError):
+        StreamHub(flush_interval=-1)
