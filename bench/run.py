@@ -19,6 +19,8 @@ from bench import fixture, report, scenarios, sharing
 from bench.machine import describe
 from bench.results import Config, Results
 from bench.spawn import REPO, describe_pinning
+from bench.sse import report as sse_report
+from bench.sse import run as sse_run
 from bench.webdav import report as webdav_report
 from bench.webdav import run as webdav_run
 
@@ -45,9 +47,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument(
         "--only",
-        choices=["driver", "webdav", "sharing"],
-        help="run only the driver benchmark, the WebDAV one (side by side with peers) or "
-        "the sharing one",
+        choices=["driver", "webdav", "sharing", "sse"],
+        help="run only the driver benchmark, the WebDAV one (side by side with peers), "
+        "the sharing one or the live-updates one",
     )
     return parser.parse_args(argv)
 
@@ -63,11 +65,16 @@ def main(argv: list[str]) -> int:
         # keep the sections of the page the driver report replaces
         text = webdav_report.splice(code, webdav_report.extract(old))
         text = sharing.splice(text, sharing.extract(old)) if sharing.extract(old) else text
+        kept = sse_report.extract(old)
+        text = sse_report.splice(text, kept) if kept else text
     if args.only in (None, "webdav"):
         _results, section = webdav_run.run(tmp=args.tmp, repo=REPO, results_dir=RESULTS)
         text = webdav_report.splice(text, section)
     if args.only in (None, "sharing"):
         text = sharing.splice(text, sharing.run())
+    if args.only in (None, "sse"):
+        _sse, section = sse_run.run(tmp=args.tmp, repo=REPO, results_dir=RESULTS)
+        text = sse_report.splice(text, section)
     if args.no_docs:
         print(text)
     else:

@@ -231,8 +231,9 @@ def _ours_env(base: Path, port: int, server: str) -> dict[str, str]:
     return env
 
 
-def start(spec: Spec, base: Path) -> Running:
-    """Start ``spec`` with its dirs under ``base``; returns once it answers HTTP."""
+def start(spec: Spec, base: Path, *, settings: dict[str, str] | None = None) -> Running:
+    """Start ``spec`` with its dirs under ``base``; returns once it answers HTTP.
+    ``settings``: more environment for our server (``OC_…`` variables)."""
     base.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = base / "server.log"
@@ -282,7 +283,7 @@ def start(spec: Spec, base: Path) -> Running:
         ]
     else:
         server = spec.key.removeprefix("ours-")
-        env = _ours_env(base, port, server)
+        env = _ours_env(base, port, server) | (settings or {})
         init = subprocess.run(
             [sys.executable, "-m", "opencloud", "init", "--admin-password", ADMIN_PASSWORD],
             env=env,
