@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from opencloud.core.dates import parse_rfc3339
 from opencloud.core.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
@@ -86,7 +86,7 @@ def authenticate(
     algo = found.get(ALGO)
     if algo is not None and algo != ALGORITHM:
         raise InvalidInput(f"{ALGO} must be {ALGORITHM}, not {algo[:40]!r}")
-    valid_from = _date(found[DATE])
+    valid_from = parse_rfc3339(found[DATE], DATE)
     lifetime = _expires(found[EXPIRES])
     current = time.time() if now is None else now
     if valid_from > current + MAX_SKEW:
@@ -137,17 +137,6 @@ def candidates(origins: list[str], raw_path: str, params: list[tuple[str, str]])
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-def _date(value: str) -> float:
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text) if "T" in text and len(text) <= 40 else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidInput(f"{DATE} is not an RFC 3339 date-time: {value[:40]!r}")
-    return moment.timestamp()
 
 
 def _expires(value: str) -> int:

@@ -12,13 +12,14 @@ it at once, also when the change was made by another process.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -75,6 +76,8 @@ class VerifyCache:
         self._key = secrets.token_bytes(32)
         self._entries: OrderedDict[bytes, tuple[str, str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        # credentials being verified right now → (their lock, how many wait on it)
+        self._flights: dict[bytes, tuple[threading.Lock, int]] = {}
 
     def _digest(self, username: str, password: str) -> bytes:
         message = f"{username.lower()}\0{password}".encode("utf-8", "surrogatepass")
@@ -103,6 +106,29 @@ class VerifyCache:
             self._entries[key] = (user_id, proof, self._monotonic() + self.ttl)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+
+    @contextlib.contextmanager
+    def single_flight(self, username: str, password: str) -> Iterator[None]:
+        """Let one caller at a time verify these credentials in full.
+
+        A client with several connections sends the same credentials on all
+        of them; when its entry expires they would all run argon2 at once
+        (64 MiB and a few hundred ms each). Inside this block the later ones
+        wait for the first and then find its fresh entry with ``get``."""
+        key = self._digest(username, password)
+        with self._lock:
+            lock, waiting = self._flights.get(key, (threading.Lock(), 0))
+            self._flights[key] = (lock, waiting + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, waiting = self._flights[key]
+                if waiting <= 1:
+                    del self._flights[key]
+                else:
+                    self._flights[key] = (lock, waiting - 1)
 
     def forget_user(self, user_id: str) -> None:
         with self._lock:

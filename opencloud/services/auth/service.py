@@ -160,11 +160,23 @@ class AuthService:
         user_key = username.lower()
         self._user_throttle.check(user_key)
         self._address_throttle.check(address)
-        cached = self._cache.get(username, password)
-        if cached is not None:
-            principal = self._from_cache(*cached)
+        principal = self._cached_principal(username, password)
+        if principal is not None:
+            return principal
+        with self._cache.single_flight(username, password):
+            # another connection of the same client may have just verified them
+            principal = self._cached_principal(username, password)
             if principal is not None:
                 return principal
+            return self._verify_basic(username, password, address)
+
+    def _cached_principal(self, username: str, password: str) -> Principal | None:
+        cached = self._cache.get(username, password)
+        return self._from_cache(*cached) if cached is not None else None
+
+    def _verify_basic(self, username: str, password: str, address: str) -> Principal:
+        """The full check: app token or argon2; fills the cache on success."""
+        user_key = username.lower()
         self.refresh()
         user = self._find_user(username)
         principal = None

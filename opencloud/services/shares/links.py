@@ -52,6 +52,7 @@ from typing import Literal, get_args
 
 import msgspec
 
+from opencloud.core.dates import parse_rfc3339
 from opencloud.core.errors import (
     AlreadyExists,
     InvalidInput,
@@ -517,19 +518,6 @@ def _random(alphabet: str, length: int) -> str:
 
 def _rfc3339(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_rfc3339(value: str, what: str) -> float:
-    """Seconds since the epoch of an RFC 3339 date-time with its offset
-    (``2025-01-31T12:00:00Z``); InvalidInput naming ``what`` otherwise."""
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text) if "T" in text and len(text) <= 40 else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidInput(f"{what} is not an RFC 3339 date-time with an offset: {value[:40]!r}")
-    return moment.timestamp()
 
 
 def drop_name(name: str, taken: Collection[str]) -> str:

@@ -4,6 +4,7 @@ argon2, real JWTs."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from opencloud.core.errors import (
     Unauthenticated,
 )
 from opencloud.core.ids import SpaceId
+from opencloud.services.auth import service as service_module
 from opencloud.services.auth.demo import DEMO_GROUPS, DEMO_USERS, create_demo_users
 from opencloud.services.auth.directory import DIRECTORY_SPACE
 from opencloud.services.auth.passwords import hash_password
@@ -179,6 +181,38 @@ def test_cached_checks_are_fast_and_expire(auth: AuthService, clock: Clock) -> N
     clock.advance(61)
     auth.authenticate_basic("alice", "pw")  # verified again with argon2, re-cached
     assert auth.stats()["verify_cache"] == 1
+
+
+def test_connections_of_one_client_verify_its_password_once_between_them(
+    auth: AuthService, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a cached check expires, a client's parallel connections must not
+    all run argon2 at once: one does, the others wait for it and use its result."""
+    auth.create_user("alice", "pw")
+    auth.authenticate_basic("alice", "pw")
+    clock.advance(61)  # expired
+    calls: list[int] = []
+    real = service_module.verify_password
+
+    def counting(stored: str, password: str) -> bool:
+        calls.append(1)
+        return real(stored, password)
+
+    monkeypatch.setattr(service_module, "verify_password", counting)
+    start = threading.Barrier(8)
+    results: list[str] = []
+
+    def login() -> None:
+        start.wait()
+        results.append(auth.authenticate_basic("alice", "pw").username)
+
+    threads = [threading.Thread(target=login) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == ["alice"] * 8
+    assert len(calls) == 1
 
 
 def test_the_memory_only_check_never_decides_more_than_the_full_one(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 import pytest
 
+from opencloud.core.dates import parse_rfc3339
 from opencloud.core.errors import InvalidInput, Unauthenticated
 from opencloud.services.shares.links import (
     LINKS_DIR,
@@ -16,7 +17,6 @@ from opencloud.services.shares.links import (
     Link,
     LinksService,
     drop_name,
-    parse_rfc3339,
 )
 from opencloud.services.shares.reconcile import check_links
 from opencloud.services.shares.service import SHARES_SPACE
