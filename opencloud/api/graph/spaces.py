@@ -18,7 +18,9 @@
 - **Delete** → 204: disables the space (its data stays; only its managers,
   admins and space admins still see it, with ``root.deleted.state =
   "trashed"``). With ``Purge: T`` a disabled space is deleted for good (400
-  while it is enabled). Personal spaces go with their user, never here.
+  while it is enabled), by admins and space admins only: a Manager who is
+  neither gets 403, as in OpenCloud. Personal spaces go with their user,
+  never here.
 
 Who may not see the space gets 404; who sees it but may not do this, 403.
 Everything is checked before anything changes.
@@ -193,6 +195,8 @@ async def delete_drive(request: Request) -> Response:
         if not purge:
             spaces.set_disabled(space_id, True)
             return
+        if not spaces.administers(who):  # OpenCloud: Managers disable, space admins delete
+            raise PermissionDenied("only admins and space admins may delete a space")
         if not spaces.is_disabled(space_id):
             raise InvalidInput("a space must be disabled before it can be deleted")
         spaces.delete_project(space_id)
