@@ -23,6 +23,7 @@ from opencloud.core.errors import (
     Unauthenticated,
 )
 from opencloud.core.ids import SpaceId
+from opencloud.services.auth import passwords as passwords_module
 from opencloud.services.auth import service as service_module
 from opencloud.services.auth.demo import DEMO_GROUPS, DEMO_USERS, create_demo_users
 from opencloud.services.auth.directory import DIRECTORY_SPACE
@@ -192,7 +193,7 @@ def test_connections_of_one_client_verify_its_password_once_between_them(
     auth.authenticate_basic("alice", "pw")
     clock.advance(61)  # expired
     calls: list[int] = []
-    real = service_module.verify_password
+    real = passwords_module.verify_password
 
     def counting(stored: str, password: str) -> bool:
         calls.append(1)
