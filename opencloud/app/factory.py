@@ -24,7 +24,9 @@ def create_app(settings: Settings, *, driver: StorageDriver | None = None) -> St
     *before* it waits for open requests (``end_streams``), or every connected
     browser would hold the shutdown for the whole grace period."""
     streams = StreamHub(
-        queue_size=settings.sse.queue_size, max_per_user=settings.sse.max_streams_per_user
+        queue_size=settings.sse.queue_size,
+        max_per_user=settings.sse.max_streams_per_user,
+        flush_interval=settings.sse.flush_interval,
     )
     app = Starlette(
         routes=routes(),

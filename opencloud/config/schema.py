@@ -173,6 +173,15 @@ class SseSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         int,
         Meta(ge=1, le=10_000, description="open event streams one user may hold at once"),
     ] = 32
+    flush_interval: Annotated[
+        float,
+        Meta(
+            ge=0,
+            le=5,
+            description="seconds a stream gathers messages that follow closely on each "
+            "other before writing them out together (fewer writes, a little more latency)",
+        ),
+    ] = 0.2
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -10,12 +10,13 @@ or another stream.
 
 Every write to a client costs the event loop the same whether it carries one
 message or twenty, and the loop also serves the uploads. So a stream writes
-at most once per ``flush_interval`` (50 ms): a message after a quiet spell
-goes out at once, messages close behind it wait for the rest of the interval
-and leave together. At 100 changes a second seen by 200 streams that is at
-most 4,000 writes a second instead of up to 20,000, for at most 50 ms more
-latency (the benchmark, ``bench/sse``, measures both). The dispatcher wakes all the streams
-an event reaches with one call to their loop, not one each.
+at most once per ``flush_interval`` (setting ``sse.flush_interval``, 0.2 s):
+a message after a quiet spell goes out at once, messages close behind it
+wait for the rest of the interval and leave together. At 100 changes a
+second seen by 200 streams that is at most 1,000 writes a second instead of
+up to 20,000, for at most 0.2 s more latency (the benchmark, ``bench/sse``,
+measures both). The dispatcher wakes all the streams an event reaches with
+one call to their loop, not one each.
 
 A user may hold ``max_per_user`` streams at once (browser tabs, devices);
 beyond that a new one is refused rather than an old one cut, so one
