@@ -89,7 +89,9 @@ class SharesService:
         )
 
     def shared_with(self, user: Principal, *, include_declined: bool = True) -> list[Share]:
-        """Active shares whose recipient is ``user`` or one of their groups."""
+        """Active shares whose recipient is ``user`` or one of their groups
+        (none from a disabled project space: until it is restored, its shares
+        are not there for their recipients, as in OpenCloud)."""
         self._load()
         now = time.time_ns()
         with self._lock:
@@ -103,6 +105,7 @@ class SharesService:
             if s.active(now)
             and _receives(user, s)
             and (include_declined or self.state(user, s) != "declined")
+            and not self._spaces.is_disabled(SpaceId(s.space))
         ]
         return sorted(found, key=lambda s: -s.created)
 
@@ -131,10 +134,14 @@ class SharesService:
         return share.mounts.get(user.id) or node.name
 
     def rights(self, user: Principal, share: Share) -> Rights:
-        """What ``user`` may do below the shared node through this share."""
+        """What ``user`` may do below the shared node through this share
+        (nothing while its project space is disabled: a disabled space is
+        its managers' alone until it is restored, as in OpenCloud)."""
         if not share.active(time.time_ns()) or not _receives(user, share):
             return NONE
         if self.state(user, share) == "declined":
+            return NONE
+        if self._spaces.is_disabled(SpaceId(share.space)):
             return NONE
         granted = role(share.role).rights
         return msgspec.structs.replace(granted, share=False, manage=False, purge=False)
