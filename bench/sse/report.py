@@ -225,7 +225,7 @@ WHERE_THE_TIME_GOES = [
     "reaches with one call to the loop: at 100 changes a second each watching stream "
     "writes 5 times a second instead of up to 100, for at most 0.2 s more latency. "
     "With 50 ms the upload rate fell to 0.3-0.4x while 200 streams watched; with 0.2 s "
-    "it is about 0.6x. It still falls, because the event loop that makes those writes "
+    "it is about 0.5-0.6x. It still falls, because the event loop that makes those writes "
     "also runs the uploads on one CPU; a leaner write path (no Starlette response and "
     "middleware per write) or Granian's Rust I/O are the next levers.",
 ]
