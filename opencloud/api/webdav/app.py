@@ -218,6 +218,7 @@ class WebDav:
                 spaces=context.spaces(request),
                 locked=self.write_locked,
                 initiator=context.initiator_id(request),
+                shares=context.shares(request),
             )
         url_path = scope["path"]
         if namespace == "files" and not rest.strip("/"):

@@ -17,7 +17,10 @@ Version keys are ``{node-id}.REV.{driver key}``, as OpenCloud keys them: the
 key alone names the file, so a restore addressed below another id (the web
 client sends the parent folder's) still finds it, within the same space.
 ``{id}`` is a resource id (``storage$space!node``): a malformed one is 400;
-an unknown one, or one in a space the caller cannot see, 404.
+an unknown one, or one in a space the caller cannot see, 404. A recipient
+of a share reaches the files below the shared item with the share's rights
+(an Editor or File Editor lists, downloads and restores versions, a Viewer
+gets 403), and nothing outside it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from opencloud.core.errors import InvalidInput, Locked, NotFound
 from opencloud.core.ids import NodeId, SpaceId, is_uuid, parse_resource_id
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
-from opencloud.services.spaces.rights import Rights
+from opencloud.services.shares.service import SharesService
+from opencloud.services.spaces.rights import Rights, union
 from opencloud.services.spaces.service import SpacesService
 from opencloud.storage.types import NodeInfo, Ref, Version
 
@@ -73,17 +77,33 @@ IsLocked = Callable[[Request, Ref], bool]
 
 class _Meta:
     """A resolved meta URL: the file (or folder) the id names, the caller's
-    rights in its space, the decoded URL path of ``/dav/meta/{id}`` as the
-    client wrote it, and what follows (``[]``, ``["v"]``, ``["v", key]``)."""
+    rights in its space (or through the shares of it they received, then
+    ``share_root`` is the shared item's path), the decoded URL path of
+    ``/dav/meta/{id}`` as the client wrote it, and what follows (``[]``,
+    ``["v"]``, ``["v", key]``)."""
 
-    def __init__(self, node: NodeInfo, rights: Rights, base: str, parts: list[str]) -> None:
+    def __init__(
+        self,
+        node: NodeInfo,
+        rights: Rights,
+        base: str,
+        parts: list[str],
+        share_root: str | None = None,
+    ) -> None:
         self.node = node
         self.rights = rights
         self.base = base
         self.parts = parts
+        self.share_root = share_root
 
 
-def _resolve(url_path: str, user: Principal, files: FilesService, spaces: SpacesService) -> _Meta:
+def _resolve(
+    url_path: str,
+    user: Principal,
+    files: FilesService,
+    spaces: SpacesService,
+    shares: SharesService | None = None,
+) -> _Meta:
     _, rest = split_dav_path(url_path)
     prefix = url_path[: len(url_path) - len(rest)].rstrip("/")
     head, _, tail = rest.partition("/")
@@ -93,13 +113,36 @@ def _resolve(url_path: str, user: Principal, files: FilesService, spaces: Spaces
     if storage != files.storage_id:
         raise NotFound(f"no file {head!r}")
     rights = spaces.rights(user, space)
+    share_root = None
     if not rights.read:
-        raise NotFound(f"no file {head!r}")
+        rights, share_root = _shared_rights(files, shares, user, space, node_id, head=head)
     parts = [p for p in tail.split("/") if p]
     if parts and (parts[0] != "v" or len(parts) > 2):
         raise NotFound(f"nothing at {url_path[:200]!r}: use /dav/meta/{{id}}/v[/{{key}}]")
     node = files.stat_id(space, node_id)
-    return _Meta(node, rights, prefix + "/" + head, parts)
+    return _Meta(node, rights, prefix + "/" + head, parts, share_root)
+
+
+def _shared_rights(
+    files: FilesService,
+    shares: SharesService | None,
+    user: Principal,
+    space: SpaceId,
+    node_id: NodeId,
+    *,
+    head: str,
+) -> tuple[Rights, str]:
+    """The rights of the shares ``user`` received of the node or a folder
+    above it, and the deepest shared path; NotFound when there are none."""
+    try:
+        node = files.stat_id(space, node_id)
+    except NotFound:
+        raise NotFound(f"no file {head!r}") from None
+    covering = shares.covering(user, node) if shares is not None else []
+    if not covering:
+        raise NotFound(f"no file {head!r}")
+    granted = union(*(rights for rights, _ in covering))
+    return granted, max((shared.path for _, shared in covering), key=len)
 
 
 def parse_version_key(key: str) -> tuple[NodeId | None, str]:
@@ -127,10 +170,11 @@ async def handle(
     spaces: SpacesService,
     locked: IsLocked,
     initiator: str,
+    shares: SharesService | None = None,
 ) -> Response | RawResponse:
     url_path = request.scope["path"]
     method = request.scope["method"]
-    meta = await run_in_threadpool(_resolve, url_path, user, files, spaces)
+    meta = await run_in_threadpool(_resolve, url_path, user, files, spaces, shares)
     if not meta.parts:
         if method == "PROPFIND":
             return await _propfind_meta(request, files, meta)
@@ -228,7 +272,11 @@ def _file_of(files: FilesService, meta: _Meta, node_id: NodeId | None) -> NodeIn
     """The file a version key names: the key's node (same space), else the URL's."""
     if node_id is None or node_id == meta.node.id:
         return meta.node
-    return files.stat_id(SpaceId(meta.node.space), node_id)
+    node = files.stat_id(SpaceId(meta.node.space), node_id)
+    root = meta.share_root
+    if root is not None and node.path != root and not node.path.startswith(root.rstrip("/") + "/"):
+        raise NotFound(f"no file {node_id!r}")  # outside what was shared with the caller
+    return node
 
 
 async def _download(
