@@ -332,7 +332,8 @@ def run(*, tmp: str, repo: Path, results_dir: Path) -> tuple[SseResults, str]:
     """Run the benchmark; returns the results and the docs section."""
     started = time.perf_counter()
     w = workload_from_env()
-    spec = next(s for s in servers.specs() if s.key == "ours-hypercorn")
+    server_key = os.environ.get("BENCH_SSE_SERVER", "ours-hypercorn")
+    spec = next(s for s in servers.specs() if s.key == server_key)
     if spec.missing:
         raise SystemExit(f"bench sse: {spec.missing}")
     load_before = list(os.getloadavg())
