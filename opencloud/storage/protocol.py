@@ -107,6 +107,12 @@ class StorageDriver(Protocol):
 
     def set_quota(self, space: SpaceId, quota_bytes: int) -> SpaceInfo: ...
 
+    def set_space_name(self, space: SpaceId, name: str) -> SpaceInfo:
+        """Rename a space (its display name; the id never changes). The name is
+        kept with the space's own record, so every message that names the
+        space (a quota refusal) uses the current one."""
+        ...
+
     def quota(self, space: SpaceId) -> Quota: ...
 
     def delete_space(self, space: SpaceId) -> None:

@@ -182,8 +182,7 @@ def drive_json(
     return Drive(
         id=drive_id,
         drive_type=space.kind,
-        # a project's alias keeps the name it was created with (renames do not move it)
-        drive_alias=f"project/{space.name.lower()}" if project else f"personal/{owner.username}",
+        drive_alias=details.alias if project else f"personal/{owner.username}",
         name=details.name,
         description=details.description or msgspec.UNSET,
         owner=msgspec.UNSET
@@ -256,7 +255,7 @@ def mountpoint_drives(
         if node.space not in aliases:
             info = spaces.info(node.space)
             aliases[node.space] = (
-                f"project/{info.name.lower()}"
+                spaces.details(info).alias
                 if info.kind == "project"
                 else f"personal/{usernames(info.owner)}"
             )

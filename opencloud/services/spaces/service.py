@@ -9,12 +9,13 @@
   project space or any of its data.
 - A disabled project space keeps its data; only its managers still see it
   (to re-enable or delete it), and nobody can read or write inside it.
-- A project space's name (once renamed), description and **special items**
-  (``image``, ``readme``: files inside the space that clients show as its
-  picture and its description, usually under ``.space/``) are metadata of
-  its root: ``space:name``, ``space:description``, ``space:image``,
-  ``space:readme`` (the special items by node id). ``details`` reads them
-  all at once.
+- A project space's name is the storage's space record (a rename goes to
+  the driver, so its messages name the space as it is called now). Its
+  description and **special items** (``image``, ``readme``: files inside the
+  space that clients show as its picture and its description, usually under
+  ``.space/``) are metadata of its root: ``space:description``,
+  ``space:image``, ``space:readme`` (the special items by node id).
+  ``details`` reads them all at once.
 
 A space the caller may not reach answers NotFound, exactly like one that
 does not exist, so nobody can probe which spaces exist. Grants are cached in
@@ -48,7 +49,7 @@ from opencloud.storage.types import NodeInfo, Quota, Ref, SpaceInfo
 GRANT_PREFIX = "grant:"
 DISABLED_KEY = "space:disabled"
 DESCRIPTION_KEY = "space:description"
-NAME_KEY = "space:name"
+ALIAS_KEY = "space:alias"
 #: OpenCloud's special folders of a space, in the order drives list them.
 SPECIAL_FOLDERS = ("image", "readme")
 
@@ -81,6 +82,8 @@ class SpaceDetails(msgspec.Struct, frozen=True, kw_only=True):
 
     name: str
     description: str
+    #: ``driveAlias``: ``project/<name at creation>`` (``personal/…`` is the API's)
+    alias: str
     #: special folder name (``image``, ``readme``) → node id in the space
     special: dict[str, NodeId]
 
@@ -210,11 +213,12 @@ class SpacesService:
         read (none for a personal space: it takes its name from its user and
         has neither description nor special items)."""
         if info.kind != "project":
-            return SpaceDetails(name=info.name, description="", special={})
+            return SpaceDetails(name=info.name, description="", alias="", special={})
         meta = self._meta(info.id)
-        name = meta.get(NAME_KEY)
+        alias = meta.get(ALIAS_KEY)
         return SpaceDetails(
-            name=name.decode("utf-8", "replace") if name else info.name,
+            name=info.name,
+            alias=alias.decode("utf-8", "replace") if alias else f"project/{info.name.lower()}",
             description=meta.get(DESCRIPTION_KEY, b"").decode("utf-8", "replace"),
             special={
                 folder: NodeId(meta[f"space:{folder}"].decode("ascii", "replace"))
@@ -244,8 +248,11 @@ class SpacesService:
         info = self._driver.create_space(
             space, kind="project", name=name, owner=creator.id, quota_bytes=quota_bytes
         )
+        # the alias keeps the name the space was created with (renames do not move it)
+        meta = {ALIAS_KEY: f"project/{name.lower()}".encode()}
         if description:
-            self._driver.set_meta(Ref(space, "/"), {DESCRIPTION_KEY: description.encode()})
+            meta[DESCRIPTION_KEY] = description.encode()
+        self._driver.set_meta(Ref(space, "/"), meta)
         self.set_member(space, "u", creator.id, MANAGER, creator=creator.id)
         return info
 
@@ -343,13 +350,12 @@ class SpacesService:
         if description is not None:
             self._driver.set_meta(Ref(space, "/"), {DESCRIPTION_KEY: description.encode()})
         if name is not None:
-            self._driver.set_meta(Ref(space, "/"), {NAME_KEY: check_space_name(name).encode()})
+            self._driver.set_space_name(space, check_space_name(name))
         return self._driver.get_space(space)
 
     def display_name(self, info: SpaceInfo) -> str:
-        """A renamed project space's name (kept in metadata; the driver's
-        record holds the name it was created with)."""
-        return self.details(info).name
+        """The space's name as clients show it."""
+        return info.name
 
     def special_item(self, space: SpaceId, folder: str, node: NodeId) -> NodeInfo:
         """The file that would become ``folder`` (``image`` or ``readme``) of

@@ -72,6 +72,19 @@ class SpaceTests(ConformanceBase):
             driver.set_quota(space, -1)
         assert driver.get_space(space).quota_bytes == 1000
 
+    def test_rename_keeps_the_id_and_names_the_space_in_refusals(
+        self, driver: StorageDriver, space: SpaceId
+    ) -> None:
+        renamed = driver.set_space_name(space, "Project Moon")
+        assert (renamed.id, renamed.name) == (space, "Project Moon")
+        assert driver.get_space(space).name == "Project Moon"
+        driver.set_quota(space, 10)
+        with pytest.raises(errors.QuotaExceeded) as refused:
+            put(driver, Ref(space, "/big"), b"x" * 100)
+        assert "Project Moon" in str(refused.value)
+        with pytest.raises(errors.NotFound):
+            driver.set_space_name(SpaceId("00000000-0000-4000-8000-00000000dead"), "x")
+
     def test_quota_used_is_root_size(self, driver: StorageDriver, space: SpaceId) -> None:
         driver.mkdir(Ref(space, "/a"))
         driver.mkdir(Ref(space, "/a/b"))

@@ -161,6 +161,16 @@ class PosixDriver:
             write_space(space_dir, attrs)
         return self.get_space(space)
 
+    def set_space_name(self, space: SpaceId, name: str) -> SpaceInfo:
+        space_dir = self.tree.space_dir(space)
+        with self.tree.locks(space), os_errors(f"space {space}"):
+            attrs = read_space(space_dir)
+            if attrs is None:
+                raise errors.NotFound(f"space {space} not found")
+            attrs.name = name
+            write_space(space_dir, attrs)
+        return self.get_space(space)
+
     def quota(self, space: SpaceId) -> Quota:
         info = self.get_space(space)
         used = info.root.size

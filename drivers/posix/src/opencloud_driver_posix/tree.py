@@ -368,6 +368,15 @@ def disk_free(path: str) -> int:
     return st.f_bavail * st.f_frsize
 
 
+def over_quota(where: Located, detail: str) -> errors.QuotaExceeded:
+    """The refusal, naming the space as it is called now (its record) and by id."""
+    attrs = read_space(where.space_dir)
+    name = f"{attrs.name!r} " if attrs is not None and attrs.name else ""
+    return errors.QuotaExceeded(
+        f"space {name}({where.space}) is over its quota: {detail}", space=where.space
+    )
+
+
 def check_quota(tree: Tree, where: Located, adding: int, *, disk: bool = True) -> None:
     """Raise QuotaExceeded if ``adding`` more bytes would exceed the space's quota
     or (``disk``) the free disk. ``adding`` may be negative (an overwrite with less)."""
@@ -379,11 +388,7 @@ def check_quota(tree: Tree, where: Located, adding: int, *, disk: bool = True) -
         raise errors.StorageUnavailable(f"space {where.space} has no root record")
     quota, used = space_attrs.quota, root.treesize
     if quota > 0 and used + adding > quota:
-        raise errors.QuotaExceeded(
-            f"space {space_attrs.name!r} ({where.space}) is over its quota: "
-            f"{adding} bytes needed, {max(0, quota - used)} left of {quota}",
-            space=where.space,
-        )
+        raise over_quota(where, f"{adding} bytes needed, {max(0, quota - used)} left of {quota}")
     if disk and adding > disk_free(where.space_dir):
         raise errors.QuotaExceeded(
             f"not enough free disk for space {where.space}", space=where.space

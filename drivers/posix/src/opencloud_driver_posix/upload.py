@@ -38,7 +38,7 @@ from opencloud_driver_posix.attrs import (
 from opencloud_driver_posix.checksums import ALGORITHMS, Hasher
 from opencloud_driver_posix.errnos import os_errors, translate_os_error
 from opencloud_driver_posix.renames import rename_noreplace
-from opencloud_driver_posix.tree import Located, Tree, check_quota
+from opencloud_driver_posix.tree import Located, Tree, check_quota, over_quota
 
 
 def begin(
@@ -153,10 +153,7 @@ class PosixUpload:
             )
         if self._quota_left is not None and self._written > self._quota_left:
             self.abort()
-            raise errors.QuotaExceeded(
-                f"{self._where.path}: the upload does not fit in the space's quota",
-                space=self._where.space,
-            )
+            raise over_quota(self._where, f"{self._where.path} does not fit")
         if (self._written & 0xFFFFFF) < len(chunk):
             # every 16 MiB: re-check the running size (the disk may fill up)
             try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from .conftest import BETA, MANAGER, SPACE_EDITOR, SPACE_VIEWER, V1, dav_url, graph_error
 
 if TYPE_CHECKING:
@@ -219,12 +217,6 @@ def test_users_made_over_graph_join_and_run_a_space(world: Scenario) -> None:
     assert carol.drive_names() == {"Project Moon"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a 507 names a renamed project space by the name it was created with "
-    "(the posix driver's quota check reads its own space record; the new name is "
-    "kept in the spaces service's metadata)",
-)
 def test_a_quota_refusal_names_the_space_as_it_is_called_now(world: Scenario) -> None:
     """Modelled on apiSpaces/quota.feature ("upload a file bigger than the
     space's quota") after changeSpaces.feature's "change the name of a space":
