@@ -450,15 +450,22 @@ class WebDav:
             canonical += "/"
         headers = [(k, v) for k, v in scope["headers"] if k not in (b"destination", b"if")]
         destination = request.headers.get("destination")
+        created_in = target  # where what MKCOL, COPY or MOVE makes lands (its OC-Perm)
         if destination is not None:
             dest = await run_in_threadpool(resolve_url, resolver, destination, user)
             if dest.jail:
                 raise PermissionDenied("nothing can be added to the Shares space itself")
-            if dest.space != target.space or dest.share_root != target.share_root:
-                raise InvalidInput("COPY and MOVE work within one space or one share")
+            elsewhere = dest.space != target.space or dest.share_root != target.share_root
+            if elsewhere and scope["method"] == "MOVE":
+                # as OpenCloud: a move is a rename within one storage; a copy
+                # may cross spaces and shares (it makes new items there)
+                raise InvalidInput(
+                    "MOVE works within one space or one share; copy the item, then delete it"
+                )
             if dest.share_root == dest.path:
                 raise PermissionDenied("a shared item cannot be replaced by its recipient")
             await run_in_threadpool(_may_replace, files, dest, overwrite(request))
+            created_in = dest
             headers.append(
                 (b"destination", quote(canonical_url(storage, dest.space, dest.path)).encode())
             )
@@ -476,8 +483,8 @@ class WebDav:
             initiator=initiator,
             canonical_base=quote(canonical_url(storage, target.space, target.root)),
             client_base=target.href(target.root).rstrip("/"),
-            rights=target.rights,
-            share_root=target.share_root,
+            rights=created_in.rights,
+            share_root=created_in.share_root,
         )
         receive = request.receive
         if scope["method"] in _XML_METHODS:

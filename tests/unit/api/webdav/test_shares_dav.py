@@ -234,7 +234,10 @@ def test_the_share_id_form_of_the_jail(alan: Dav) -> None:
     assert alan.request("GET", f"{JAIL}!nope/a.txt", auth=MARY).status_code == 404
 
 
-def test_copy_and_move_stay_inside_the_share(alan: Dav) -> None:
+def test_moves_stay_inside_a_share_and_copies_may_leave_it(alan: Dav) -> None:
+    """As OpenCloud: a MOVE never crosses a share's or a space's edge (400); a
+    COPY may (it makes new items where the caller may create), so a recipient
+    can keep their own copy of a shared file."""
     share(alan, "/Project", EDITOR)
     share(alan, "/notes.txt", FILE_EDITOR)
     url = JAIL + "/Project"
@@ -243,16 +246,22 @@ def test_copy_and_move_stay_inside_the_share(alan: Dav) -> None:
     ).replace("$", "%24")
     assert alan.put(mine + "/own.txt", b"o", auth=MARY).status_code == 201
     out = {"Destination": mine + "/a.txt"}
-    assert as_mary(alan, "COPY", url + "/a.txt", headers=out) == 400
     assert as_mary(alan, "MOVE", url + "/a.txt", headers=out) == 400
+    assert as_mary(alan, "COPY", url + "/a.txt", headers=out) == 201
+    assert alan.request("GET", mine + "/a.txt", auth=MARY).content == b"a"
+    copy_id = alan.request("HEAD", mine + "/a.txt", auth=MARY).headers["OC-FileId"]
+    assert copy_id != rid(alan, "/Project/a.txt")  # a new item, not the shared one
     into = {"Destination": url + "/own.txt"}
     assert as_mary(alan, "MOVE", mine + "/own.txt", headers=into) == 400
+    assert as_mary(alan, "COPY", mine + "/own.txt", headers=into) == 201  # an Editor adds
     other = {"Destination": JAIL + "/notes.txt"}
-    assert as_mary(alan, "COPY", url + "/a.txt", headers=other) == 400
+    assert as_mary(alan, "COPY", url + "/a.txt", headers=other) == 403  # replaces a share
     top = {"Destination": JAIL + "/loose.txt"}
     assert as_mary(alan, "COPY", url + "/a.txt", headers=top) == 403
     assert as_mary(alan, "MOVE", url + "/sub", headers={"Destination": url}) == 403
     assert alan.request("GET", alan.space_url + "/Project/a.txt").content == b"a"
+    assert alan.request("GET", alan.space_url + "/Project/own.txt").content == b"o"
+    assert alan.request("GET", alan.space_url + "/notes.txt").status_code == 200
 
 
 def test_declined_and_deleted_shares_disappear(alan: Dav) -> None:
