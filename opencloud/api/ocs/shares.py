@@ -35,11 +35,9 @@ the number or OpenCloud's ``storage:space:uuid`` (Graph's permission id).
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import posixpath
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import TypedDict
 from urllib.parse import parse_qsl
@@ -142,23 +140,16 @@ class ShareData(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def ocs_id(share: Share) -> str:
-    """The share's number: 53 bits (exact in JavaScript too) of its UUID."""
-    tail = share.id.rpartition(":")[2]
-    try:
-        value = uuid.UUID(tail).int
-    except ValueError:
-        value = int.from_bytes(hashlib.sha256(share.id.encode()).digest()[:16], "big")
-    return str((value >> 75) or 1)
+    """The share's id as OCS clients read it: its number (``Share.number``)."""
+    return str(share.number)
 
 
 def find_share(shares: SharesService, key: str) -> Share:
     """A share by its number or its OpenCloud id; NotFound otherwise."""
     if ":" in key:
         return shares.get(key)
-    if key.isdigit():
-        for share in shares.all():
-            if ocs_id(share) == key:
-                return share
+    if key.isdigit() and len(key) <= 16:
+        return shares.by_number(int(key))
     raise NotFound(f"no share {key[:80]!r}")
 
 

@@ -70,6 +70,7 @@ class SharesService:
         self._by_node: dict[tuple[str, str], set[str]] = {}
         self._by_grantee: dict[tuple[str, str], set[str]] = {}
         self._per_space: dict[str, int] = {}  # space → number of shares in it
+        self._by_number: dict[int, str] = {}  # Share.number → share id (OCS ids)
         self._loaded = False
 
     # ------------------------------------------------------------ reading
@@ -79,6 +80,15 @@ class SharesService:
         if found is None:
             raise NotFound(f"no share {share_id[:80]!r}")
         return found
+
+    def by_number(self, number: int) -> Share:
+        """The share whose ``Share.number`` this is; NotFound otherwise."""
+        self._load()
+        with self._lock:
+            found = self._by_number.get(number)
+        if found is None:
+            raise NotFound(f"no share {number}")
+        return self.get(found)
 
     def shared_by(self, user: Principal) -> list[Share]:
         """Shares ``user`` created, newest first."""
@@ -384,10 +394,13 @@ class SharesService:
         self._by_node.setdefault((share.space, share.node), set()).add(share.id)
         self._by_grantee.setdefault((share.grantee_kind, share.grantee), set()).add(share.id)
         self._per_space[share.space] = self._per_space.get(share.space, 0) + 1
+        self._by_number[share.number] = share.id
 
     def _drop(self, share: Share) -> None:
         """Called with the lock held."""
         del self._shares[share.id]
+        if self._by_number.get(share.number) == share.id:
+            del self._by_number[share.number]
         left = self._per_space.get(share.space, 0) - 1
         if left > 0:
             self._per_space[share.space] = left

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import Literal
 
 import msgspec
@@ -40,6 +42,18 @@ class Share(msgspec.Struct, kw_only=True):
 
     def active(self, now_ns: int) -> bool:
         return not self.expires or self.expires > now_ns
+
+    @property
+    def number(self) -> int:
+        """A 53-bit number for APIs whose clients read share ids as integers
+        (OCS: pyocclient): the top bits of the id's UUID, exact in JavaScript
+        too. Never 0; a non-UUID id (a damaged record) hashes instead."""
+        tail = self.id.rpartition(":")[2]
+        try:
+            value = uuid.UUID(tail).int
+        except ValueError:
+            value = int.from_bytes(hashlib.sha256(self.id.encode()).digest()[:16], "big")
+        return (value >> 75) or 1
 
     @property
     def grant_key(self) -> str:

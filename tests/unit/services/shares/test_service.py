@@ -39,6 +39,19 @@ def test_a_share_gives_its_role_to_the_recipient_only(w: World) -> None:
     assert w.shares.share_types(w.home, w.docs) == {0}
 
 
+def test_a_share_is_found_by_its_number_until_it_is_removed(w: World) -> None:
+    share = w.shares.create(
+        w.alan, w.home, w.docs, grantee_kind="u", grantee=w.mary.id, given=VIEWER
+    )
+    assert 0 < share.number < 2**53  # exact as a JavaScript number
+    assert w.shares.by_number(share.number) is share
+    w.shares.delete(w.alan, share.id)
+    with pytest.raises(NotFound):
+        w.shares.by_number(share.number)
+    with pytest.raises(NotFound):
+        w.shares.by_number(0)
+
+
 def test_record_and_grant_are_on_the_storage(w: World, driver: StorageDriver) -> None:
     share = w.shares.create(
         w.alan, w.home, w.file, grantee_kind="u", grantee=w.mary.id, given=FILE_EDITOR
