@@ -582,7 +582,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "MKCOL": ("create",),
     "DELETE": ("delete",),
     "MOVE": ("delete",),
-    "COPY": ("create",),
+    "COPY": ("read",),  # the source; the destination needs create (_may_replace)
     "PROPPATCH": ("update",),
     "LOCK": ("update", "create"),
     "UNLOCK": ("update", "create"),

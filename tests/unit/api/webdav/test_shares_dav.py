@@ -357,3 +357,24 @@ def test_hostile_jail_paths_are_refused(alan: Dav, path: str) -> None:
     share(alan, "/Project", EDITOR)
     assert alan.request("GET", JAIL + path, auth=MARY).status_code == 400
     assert alan.put(JAIL + path, b"x", auth=MARY).status_code == 400
+
+
+def test_a_viewer_may_copy_a_shared_file_into_their_own_space(alan: Dav) -> None:
+    """A COPY reads its source and creates at its destination (reva checks
+    download rights on one and upload rights on the other): a Viewer keeps
+    their own copy of what was shared with them, but adds nothing to the share."""
+    share(alan, "/Project", VIEWER)
+    url = JAIL + "/Project"
+    mine = "/remote.php/dav/spaces/" + alan.state["files"].space_id(
+        alan.state["auth"].get_user("mary").id
+    ).replace("$", "%24")
+    assert alan.put(mine + "/own.txt", b"o", auth=MARY).status_code == 201
+    out = {"Destination": mine + "/a.txt"}
+    assert as_mary(alan, "COPY", url + "/a.txt", headers=out) == 201
+    assert alan.request("GET", mine + "/a.txt", auth=MARY).content == b"a"
+    inside = {"Destination": url + "/a2.txt"}
+    assert as_mary(alan, "COPY", url + "/a.txt", headers=inside) == 403
+    into = {"Destination": url + "/own.txt"}
+    assert as_mary(alan, "COPY", mine + "/own.txt", headers=into) == 403
+    assert alan.request("GET", alan.space_url + "/Project/a2.txt").status_code == 404
+    assert alan.request("GET", alan.space_url + "/Project/own.txt").status_code == 404
