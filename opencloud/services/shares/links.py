@@ -217,11 +217,14 @@ class LinksService:
 
     def by_token(self, token: str) -> Link:
         """The active link with this token; NotFound (always the same message)
-        for an unknown, expired or deleted one."""
+        for an unknown, expired or deleted one, and for one whose project
+        space is disabled (nothing in it is reachable until it is restored)."""
         self._load()
         link_id = self._by_token.get(token)
         link = self._links.get(link_id) if link_id else None
         if link is None or not link.active(time.time_ns()):
+            raise NotFound(NO_LINK)
+        if self._spaces.is_disabled(SpaceId(link.space)):
             raise NotFound(NO_LINK)
         return link
 
@@ -254,7 +257,7 @@ class LinksService:
 
     def rights(self, link: Link) -> Rights:
         """What the public may do below the linked item."""
-        if not link.active(time.time_ns()):
+        if not link.active(time.time_ns()) or self._spaces.is_disabled(SpaceId(link.space)):
             return NONE
         try:
             kind = self.node(link).kind

@@ -202,3 +202,35 @@ def test_editors_and_uploaders_change_a_shared_space_folder_within_their_role(
     assert alice.names("/folder", drive) == {"sub", "c.txt"}
     # and what both did is charged to the space
     assert alice.get(f"{V1}/drives/{drive}").json()["quota"]["used"] == 2
+
+
+def test_a_disabled_space_opens_nothing_through_its_links(world: Scenario) -> None:
+    """apiSpaces/disableEnableDeleteSpaces.feature: a disabled space is not
+    accessible until it is restored; its public links included (as its
+    shares are, b011461), and they work again after the restore."""
+    alice = world.user("alice", role="spaceadmin")
+    anyone = world.public
+    drive = alice.create_space("linked")["id"]
+    folder = alice.mkdir("/folder", drive)
+    alice.put("/folder/file.txt", b"public data", drive)
+    made = alice.post(
+        f"{BETA}/drives/{drive}/items/{folder}/createLink",
+        json={"type": "edit", "password": "Link-pass-1!"},
+    )
+    assert made.status_code == 200, made.text
+    token = made.json()["link"]["webUrl"].rsplit("/s/", 1)[1]
+    url = f"/remote.php/dav/public-files/{token}/file.txt"
+    auth = ("public", "Link-pass-1!")
+    assert anyone.client.get(url, auth=auth).content == b"public data"
+
+    # When Alice disables the space
+    assert alice.delete(f"{V1}/drives/{drive}").status_code == 204
+    # Then its link reads and writes nothing: 404, as for a link that is gone
+    assert anyone.client.get(url, auth=auth).status_code == 404
+    assert anyone.client.put(url, content=b"changed", auth=auth).status_code == 404
+    tokeninfo = f"/ocs/v2.php/apps/files_sharing/api/v1/tokeninfo/unprotected/{token}"
+    assert anyone.client.get(tokeninfo).status_code == 404
+
+    # When she restores it, the link works again, unchanged
+    assert alice.patch(f"{V1}/drives/{drive}", headers={"Restore": "T"}).status_code == 200
+    assert anyone.client.get(url, auth=auth).content == b"public data"
