@@ -2,7 +2,8 @@
 ``meta.go`` and ``versions.go``).
 
 - ``PROPFIND /dav/meta/{id}``: ``oc:meta-path-for-user`` (the path in its
-  space), ``oc:id``, ``oc:fileid``, ``oc:spaceid`` (needs ``read``);
+  space; for a share's recipient, from the shared item on), ``oc:id``,
+  ``oc:fileid``, ``oc:spaceid`` (needs ``read``);
 - ``PROPFIND /dav/meta/{id}/v``: the versions, newest first, after an entry
   for the ``v`` collection itself (clients drop the first entry); each with
   ``getcontentlength``, ``getlastmodified``, ``getetag``,
@@ -44,6 +45,7 @@ from opencloud.api.webdav.transfer import RawResponse, serve_file
 from opencloud.api.webdav.xmlbody import text
 from opencloud.core.errors import InvalidInput, Locked, NotFound
 from opencloud.core.ids import NodeId, SpaceId, is_uuid, parse_resource_id
+from opencloud.core.paths import parent_path
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
 from opencloud.services.shares.service import SharesService
@@ -213,13 +215,24 @@ async def _propfind_meta(request: Request, files: FilesService, meta: _Meta) -> 
     node = meta.node
     rid = files.resource_id(node.space, node.id)
     values: dict[str, str | None] = {
-        META_PATH: ms.prop(META_PATH, node.path),
+        META_PATH: ms.prop(META_PATH, _path_for_user(meta)),
         ID: ms.prop(ID, rid),
         FILEID: ms.prop(FILEID, rid),
         SPACEID: ms.prop(SPACEID, files.space_id(node.space)),
     }
     body = ms.render(parsed, META_ALLPROP, [(ms.href(meta.base), values)], minimal=minimal)
     return ms.response(body, minimal=minimal)
+
+
+def _path_for_user(meta: _Meta) -> str:
+    """The node's path in its space or, reached through a share, from the
+    shared item on (reva's GetPath stops at the first folder the caller may
+    not see): a recipient never learns the owner's folders above it."""
+    path = meta.node.path
+    if meta.share_root is None:
+        return path
+    above = parent_path(meta.share_root).rstrip("/")
+    return path[len(above) :] if above and path.startswith(above + "/") else path
 
 
 async def _list_versions(request: Request, files: FilesService, meta: _Meta) -> Response:

@@ -9,8 +9,10 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.events.types import ItemRestored
-from opencloud.services.spaces.roles import SPACE_EDITOR, SPACE_VIEWER, Role
+from opencloud.services.spaces.roles import EDITOR, SPACE_EDITOR, SPACE_VIEWER, Role
+from opencloud.storage.types import Ref
 
 from .conftest import PASSWORD
 
@@ -226,3 +228,28 @@ def test_a_locked_file_keeps_its_content(dav: Dav, method: str) -> None:
     status = dav.request(method, f"/dav/meta/{file_id}/v/{key}").status_code
     assert status == (200 if method == "GET" else 423)
     assert dav.request("GET", dav.space_url + "/a.txt").content == b"v3--"
+
+
+def test_a_recipient_sees_the_path_from_the_shared_item(dav: Dav) -> None:
+    """``oc:meta-path-for-user`` of a file reached through a share starts at
+    the shared item (reva's GetPath stops at the first folder the caller may
+    not see): the owner's folders above it stay theirs."""
+    for folder in ("/Private", "/Private/Clients", "/Private/Clients/acme"):
+        assert dav.request("MKCOL", dav.space_url + folder).status_code == 201
+    file_id = three_versions(dav, dav.space_url + "/Private/Clients/acme/report.txt")
+    auth, files = dav.state["auth"], dav.state["files"]
+    alan = auth.principal("alan")
+    node = files.stat(Ref(SpaceId(alan.id), "/Private/Clients"))
+    dav.state["shares"].create(
+        alan,
+        SpaceId(alan.id),
+        NodeId(node.id),
+        grantee_kind="u",
+        grantee=auth.get_user("mary").id,
+        given=EDITOR,
+    )
+    response = dav.propfind(f"/remote.php/dav/meta/{file_id}", depth="0", auth=MARY)
+    assert response.status_code == 207, response.text
+    path = ET.fromstring(response.content).findtext(f".//{OC}meta-path-for-user")
+    assert path == "/Clients/acme/report.txt"
+    assert len(versions(dav, file_id, auth=MARY)) == 2  # and the versions, as before
