@@ -284,7 +284,7 @@ def _mountpoint(
     names: Names,
 ) -> Drive:
     drive_id = f"{MOUNTPOINT_PREFIX}{share.id}"
-    space_drive = files.space_id(node.space)
+    item_id = files.resource_id(node.space, node.id)
     file, folder = facets(node)
     return Drive(
         id=drive_id,
@@ -299,7 +299,7 @@ def _mountpoint(
             web_dav_url=f"{base_url}/dav/spaces/{quote(drive_id, safe='')}",
             e_tag=node.etag,
             remote_item=MountedItem(
-                id=files.resource_id(node.space, node.id),
+                id=item_id,
                 name=node.name,
                 e_tag=node.etag,
                 size=node.size,
@@ -307,8 +307,9 @@ def _mountpoint(
                 path=node.path,
                 root_id=files.resource_id(node.space, node.space),
                 drive_alias=alias,
-                web_dav_url=f"{base_url}/dav/spaces/{quote(space_drive, safe='')}"
-                + quote(node.path),
+                # by its id, as OpenCloud builds it: the recipient may open
+                # that, not the owner's space (nor learn its folders above)
+                web_dav_url=f"{base_url}/dav/spaces/{quote(item_id, safe='')}",
                 file=file,
                 folder=folder,
             ),

@@ -42,7 +42,7 @@ def test_an_accepted_share_is_a_mountpoint_drive(alan: As, mary: As) -> None:
     assert remote["folder"] == {} and "file" not in remote
     assert remote["driveAlias"] == "personal/alan"
     assert remote["rootId"] == f"{alan.drive}!{alan.id}"
-    assert remote["webDavUrl"].endswith(f"/dav/spaces/{quote(alan.drive, safe='')}/Project%20Docs")
+    assert remote["webDavUrl"].endswith(f"/dav/spaces/{quote(docs, safe='')}")
     assert root["eTag"] == remote["eTag"]
     assert remote["lastModifiedDateTime"].endswith("Z")
     # the same through v1beta1 and /drives, and on its own
@@ -147,3 +147,21 @@ def test_someone_elses_mountpoint_is_404(alan: As, mary: As, lynn: As) -> None:
     error(
         mary.get(f"/graph/v1.0/drives/{quote(SHARES_DRIVE, safe='')}!nonsense"), 404, "itemNotFound"
     )
+
+
+def test_the_remote_item_of_a_mountpoint_opens_for_its_recipient(alan: As, mary: As) -> None:
+    """``root.remoteItem.webDavUrl`` is the shared item by its id (OpenCloud
+    builds it from the resource id), which the recipient may open; a URL of
+    the owner's space and path is a 404 for them and names the owner's
+    folders above the share."""
+    alan.mkdir("/Private")
+    docs = alan.mkdir("/Private/Docs")
+    alan.put("/Private/Docs/a.txt", b"12345")
+    alan.share(docs, mary, role=EDITOR)
+    (drive,) = _mountpoints(mary)
+    remote = drive["root"]["remoteItem"]
+    assert "Private" not in remote["webDavUrl"]
+    path = remote["webDavUrl"].split("/dav/", 1)[1]
+    listing = mary.request("PROPFIND", f"/remote.php/dav/{path}/", headers={"Depth": "1"})
+    assert listing.status_code == 207, listing.text
+    assert "a.txt" in listing.text
