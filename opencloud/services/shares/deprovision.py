@@ -17,7 +17,8 @@ is lost without a word:
    grant without a record, which gives nobody access and ``opencloud check``
    removes. Shares *received* by the user (user shares naming them) end the
    same way: nobody can use them any more, and a user created again with the
-   same id (demo users have fixed ids) must not inherit them.
+   same id (demo users have fixed ids) must not inherit them. Their signing
+   key for signed URLs (``OC-Signature``) goes too, for the same reason.
 4. **Purge the personal space, then remove the user** (``AuthService.delete_user``).
 
 Each ended share or link is logged and returned (``UserDeletion``): the CLI
@@ -125,6 +126,7 @@ class UserRemoval:
                     )
                 )
                 self._links.delete(owner, link.id)
+        self._links.signing_keys.forget(user.id)
         for item in ended:
             log.info("deleting user %s (%s): %s", user.username, user.id, item.describe())
         deleted = self._auth.delete_user(user.id)

@@ -11,8 +11,11 @@ downloads a browser starts on its own.
 Each user's key is 64 random bytes (hex), made on first use and kept as a
 record in the ``shares`` system space (``/signing-keys/<user id>.json``), so
 every server process sharing the storage checks the same key, and it survives
-restarts (OpenCloud keeps it in a key-value store). ``rotate`` replaces it:
-every URL signed with the old key stops working at once.
+restarts (OpenCloud keeps it in a key-value store). ``rotate`` replaces it
+and ``forget`` (the user is deleted) drops it: every URL signed with the old
+key stops working at once. The record is read on every check, not cached, so
+a rotation or a deletion made by another process (``opencloud users delete``)
+counts at once too; one small read is nothing beside the PBKDF2 runs.
 """
 
 from __future__ import annotations
@@ -55,29 +58,32 @@ class SigningKeys:
     def __init__(self, driver: StorageDriver) -> None:
         self._driver = driver
         self._lock = threading.Lock()
-        self._keys: dict[str, str] = {}
 
     def key(self, user_id: str) -> str:
         """The user's key, made (and stored) on first use."""
         with self._lock:
-            known = self._keys.get(user_id) or self._read(user_id)
+            known = self._read(user_id)
             if known is None:
                 known = self._write(user_id, secrets.token_hex(64))
-            self._keys[user_id] = known
             return known
 
     def rotate(self, user_id: str) -> str:
         """A new key for the user: URLs signed with the old one stop working."""
         with self._lock:
-            self._keys[user_id] = self._write(user_id, secrets.token_hex(64))
-            return self._keys[user_id]
+            return self._write(user_id, secrets.token_hex(64))
+
+    def forget(self, user_id: str) -> None:
+        """Drop the user's key (their account is being deleted): URLs they
+        signed stop working, and a user made again under the same id (demo
+        users have fixed ids) gets a key of their own."""
+        with self._lock, contextlib.suppress(NotFound):
+            self._driver.delete(self._ref(user_id))
 
     def verify(self, user_id: str, urls: Iterable[str], signature: str) -> bool:
         """Whether ``signature`` signs one of ``urls`` (the forms the client
         may have signed) under the user's key; False when they have none. Each
         comparison takes the same time whatever the signature."""
-        with self._lock:
-            key = self._keys.get(user_id) or self._read(user_id)
+        key = self._read(user_id)
         if key is None:
             return False
         given = signature.strip().lower().encode()

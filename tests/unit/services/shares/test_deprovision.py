@@ -17,6 +17,7 @@ from opencloud.services.shares.deprovision import UserRemoval
 from opencloud.services.shares.links import LinksService
 from opencloud.services.shares.reconcile import check_links, check_shares
 from opencloud.services.shares.service import SharesService
+from opencloud.services.shares.signing import url_signature
 from opencloud.services.spaces.roles import EDITOR, FILE_EDITOR, VIEWER
 from opencloud.storage.protocol import StorageDriver
 from opencloud.storage.records import write_file
@@ -165,3 +166,18 @@ def test_deleting_a_recipient_ends_what_they_received(
     assert f"grant:u:{w.lynn.id}" not in driver.get_meta(Ref(shared.apollo, "/plan.txt"))
     assert w.shares.get(shared.file.id).grantee == w.group.id
     assert list(check_shares(driver)) == []
+
+
+def test_a_deleted_users_signing_key_goes_with_them(w: World, shared: Shared) -> None:
+    """A signed URL (``OC-Signature``) of a deleted user opens nothing for a
+    user made again under the same id (demo users have fixed ids): their
+    signing key goes with the account."""
+    old_key = shared.links.signing_keys.key(w.alan.id)
+    url = "https://cloud.example/remote.php/dav/spaces/x/a.txt?OC-Credential=alan"
+    shared.removal.delete_user("alan")
+    w.auth.create_user("alan", "", password_hash=HASH, user_id=w.alan.id)
+    signature = url_signature(url, old_key)
+    assert not shared.links.signing_keys.verify(w.alan.id, [url], signature)
+    fresh = LinksService(w.driver, w.spaces, must_have_password=False)
+    assert not fresh.signing_keys.verify(w.alan.id, [url], signature)
+    assert fresh.signing_keys.key(w.alan.id) != old_key
