@@ -6,7 +6,8 @@ leaves, at worst, a grant without a record, which grants nothing. What can
 still drift, and is checked here:
 
 - ``share-orphan``: the record's item no longer exists (its trash was purged,
-  or its space deleted). Repair removes the record.
+  or its space deleted). Repair removes the record. An item in the trash is
+  not gone (restored, it is shared as before): it is no orphan.
 - ``share-grant``: the item exists but lacks the grant (an outside program
   rewrote its attributes, a restore from a backup without xattrs). Repair
   writes the grant again.
@@ -19,7 +20,8 @@ metadata read; they give nobody access either way.
 Links (``check_links``) are records in ``/links`` plus a mark (``link:<id>``)
 in the metadata of their item, written in the same safe order:
 
-- ``link-orphan``: the record's item no longer exists. Repair removes the record.
+- ``link-orphan``: the record's item no longer exists (not even in the
+  trash, as for shares). Repair removes the record.
 - ``link-mark``: the item exists but lacks the mark. Repair writes it again.
 - ``link-record``: a link record that cannot be read, is not named after its
   link's id, or shares its token with another record. Reported, never touched.
@@ -40,11 +42,12 @@ from opencloud.core.ids import NodeId, SpaceId
 from opencloud.services.shares.links import LINKS_DIR, MARK_PREFIX, Link
 from opencloud.services.shares.service import SHARES_SPACE
 from opencloud.services.shares.types import Share
-from opencloud.storage.protocol import StorageDriver
+from opencloud.storage.protocol import HasTrash, StorageDriver
 from opencloud.storage.types import Finding, NodeInfo, Ref
 
 
 def check_shares(driver: StorageDriver, *, repair: bool = False) -> Iterator[Finding]:
+    trashed = _Trashed(driver)
     try:
         entries = list(driver.list(Ref(SHARES_SPACE, "/")))
     except NotFound:
@@ -67,15 +70,23 @@ def check_shares(driver: StorageDriver, *, repair: bool = False) -> Iterator[Fin
         except msgspec.ValidationError as exc:
             yield Finding(code="share-record", path=where, message=f"invalid share record: {exc}")
             continue
-        yield from _check_one(driver, share, ref, where, repair=repair)
+        yield from _check_one(driver, share, ref, where, repair=repair, trashed=trashed)
 
 
 def _check_one(
-    driver: StorageDriver, share: Share, ref: Ref, where: str, *, repair: bool
+    driver: StorageDriver,
+    share: Share,
+    ref: Ref,
+    where: str,
+    *,
+    repair: bool,
+    trashed: _Trashed,
 ) -> Iterator[Finding]:
     try:
         node = driver.stat_id(SpaceId(share.space), NodeId(share.node))
     except NotFound:
+        if trashed.holds(SpaceId(share.space), share.node):
+            return  # in the trash: a restore brings it back, shared
         if repair:
             driver.delete(ref)
         yield Finding(
@@ -125,6 +136,7 @@ def check_links(driver: StorageDriver, *, repair: bool = False) -> Iterator[Find
     for link, _, _ in records:
         holders.setdefault(link.token, []).append(link.id)
     known: dict[str, Link] = {}
+    trashed = _Trashed(driver)
     for link, ref, where in records:
         known[link.id] = link  # its mark is no stray, whatever is wrong with it
         if ref.path != f"{LINKS_DIR}/{link.id}.json":
@@ -132,18 +144,26 @@ def check_links(driver: StorageDriver, *, repair: bool = False) -> Iterator[Find
         elif len(holders[link.token]) > 1:
             message = f"links {', '.join(holders[link.token])} have the same token"
         else:
-            yield from _check_link(driver, link, ref, where, repair=repair)
+            yield from _check_link(driver, link, ref, where, repair=repair, trashed=trashed)
             continue
         yield Finding(code="link-record", path=where, message=message)
     yield from _stray_marks(driver, known, repair=repair)
 
 
 def _check_link(
-    driver: StorageDriver, link: Link, ref: Ref, where: str, *, repair: bool
+    driver: StorageDriver,
+    link: Link,
+    ref: Ref,
+    where: str,
+    *,
+    repair: bool,
+    trashed: _Trashed,
 ) -> Iterator[Finding]:
     try:
         node = driver.stat_id(SpaceId(link.space), NodeId(link.node))
     except NotFound:
+        if trashed.holds(SpaceId(link.space), link.node):
+            return  # in the trash: a restore brings it back, linked
         if repair:
             driver.delete(ref)
         yield Finding(
@@ -213,3 +233,42 @@ def _walk(driver: StorageDriver, root: NodeInfo) -> Iterator[NodeInfo]:
             pending.extend(driver.list(Ref(node.space, node.path)))
         except (NotFound, Conflict):
             continue
+
+
+class _Trashed:
+    """The node ids in each space's trash, items and every entry inside a
+    trashed folder, read once per space and only for a space asked about (a
+    record whose item cannot be found: rare)."""
+
+    def __init__(self, driver: StorageDriver) -> None:
+        self._driver = driver
+        self._ids: dict[SpaceId, set[str]] = {}
+
+    def holds(self, space: SpaceId, node: str) -> bool:
+        if space not in self._ids:
+            self._ids[space] = self._read(space)
+        return node in self._ids[space]
+
+    def _read(self, space: SpaceId) -> set[str]:
+        driver = self._driver
+        if not isinstance(driver, HasTrash):
+            return set()
+        try:
+            items = driver.list_trash(space)
+        except NotFound:
+            return set()  # the space itself is gone
+        ids: set[str] = set()
+        for item in items:
+            ids.add(item.node_id)
+            pending = [""] if item.kind == "dir" else []
+            while pending:
+                try:
+                    entries = driver.list_trash_folder(space, item.key, pending.pop())
+                except (NotFound, Conflict):
+                    continue  # restored or purged meanwhile
+                for entry in entries:
+                    ids.add(entry.node_id)
+                    if entry.kind == "dir":
+                        pending.append(entry.path)
+        ids.discard("")
+        return ids

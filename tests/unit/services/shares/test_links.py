@@ -229,3 +229,23 @@ def test_bad_records_are_reported_not_touched(
     assert sorted(f.code for f in found) == ["link-record"] * 4  # broken, 2 tokens, misnamed
     assert not any(f.repaired for f in found)
     assert driver.stat(Ref(SHARES_SPACE, f"{LINKS_DIR}/broken.json")).size == 9
+
+
+def test_a_link_of_an_item_in_the_trash_survives_a_repair(
+    w: World, links: LinksService, driver: StorageDriver
+) -> None:
+    """An item in the trash is not gone: restored, it is linked again as
+    before. ``opencloud check --repair`` must not remove its link record (nor,
+    inside a trashed folder, the record of a link to one of its entries)."""
+    whole = links.create(w.alan, w.home, w.docs, link_type="view")
+    inner = links.create(w.alan, w.home, w.file, link_type="view")
+    assert isinstance(driver, HasTrash)
+    trashed = driver.delete(Ref(w.home, "/docs"))
+    assert trashed is not None
+    list(check_links(driver, repair=True))
+    driver.restore_trash(w.home, trashed.key)
+    stored = {e.name for e in driver.list(Ref(SHARES_SPACE, LINKS_DIR))}
+    assert stored == {f"{whole.id}.json", f"{inner.id}.json"}
+    fresh = LinksService(driver, w.spaces, must_have_password=False)
+    assert fresh.by_token(whole.token).id == whole.id
+    assert fresh.by_token(inner.token).id == inner.id

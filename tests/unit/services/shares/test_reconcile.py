@@ -57,3 +57,18 @@ def test_unreadable_records_are_reported_not_touched(w: World, driver: StorageDr
     (found,) = check_shares(driver, repair=True)
     assert (found.code, found.repaired) == ("share-record", False)
     assert driver.stat(Ref(SHARES_SPACE, "/broken.json")).size == 9
+
+
+def test_a_share_of_an_item_in_the_trash_survives_a_repair(w: World, driver: StorageDriver) -> None:
+    """An item in the trash is not gone: restored, it is shared again as
+    before. ``opencloud check --repair`` must not remove its share record."""
+    share = w.shares.create(
+        w.alan, w.home, w.file, grantee_kind="u", grantee=w.mary.id, given=VIEWER
+    )
+    assert isinstance(driver, HasTrash)
+    trashed = driver.delete(Ref(w.home, "/docs"))
+    assert trashed is not None
+    list(check_shares(driver, repair=True))
+    driver.restore_trash(w.home, trashed.key)
+    names = {e.name for e in driver.list(Ref(SHARES_SPACE, "/")) if e.kind == "file"}
+    assert f"{share.id.rpartition(':')[2]}.json" in names
