@@ -2,8 +2,9 @@
 
 A user hears of a change when they could see the item (or, for a move, where it
 was): the owner of a personal space, the members of a project space (a
-disabled space: its managers only), and the recipients of every active,
-not-declined share of the item or of a folder above it. A change of access
+disabled space: its managers only, and none of its shares' recipients), and
+the recipients of every active, not-declined share of the item or of a
+folder above it. A change of access
 (a share or a membership) reaches its grantee as well, even when it took their
 access away: that is how their client learns to drop the item.
 
@@ -55,7 +56,8 @@ class Audience:
         except InvalidInput:
             return set()
         found = self.space_members(space)
-        if self._shares.shared_in(space):
+        # a disabled space's shares give their recipients nothing (SharesService)
+        if self._shares.shared_in(space) and not self._spaces.is_disabled(space):
             nodes = self._item_and_ancestors(space, event.itemid, event.parentitemid)
             if isinstance(event, ItemMoved) and event.oldparentitemid:
                 nodes |= self._item_and_ancestors(space, "", event.oldparentitemid)

@@ -1,11 +1,9 @@
-"""Live updates from a disabled project space (review findings; the notify
-layer is another helper's, so these stay strict xfails until it is fixed)."""
+"""Live updates from a disabled project space: its shares' recipients hear
+nothing until it is restored, as they can reach nothing (review finding)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-import pytest
 
 from opencloud.core.ids import NodeId
 from opencloud.services.events.types import FolderCreated
@@ -16,11 +14,6 @@ if TYPE_CHECKING:
     from .conftest import World
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Audience._recipients does not skip shares of a disabled project space: "
-    "their recipients keep hearing of its items (SharesService hides those shares, b011461)",
-)
 def test_a_disabled_spaces_shares_tell_their_recipients_nothing(w: World) -> None:
     w.files.mkdir(Ref(w.project, "/plans"))
     node = w.driver.stat(Ref(w.project, "/plans"))
