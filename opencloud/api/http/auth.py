@@ -150,7 +150,7 @@ def challenge(headers: Headers) -> str:
     return BASIC_CHALLENGE
 
 
-def _signed(service: AuthService, scope: Scope, headers: Headers) -> Principal:
+def _signed(service: AuthService, scope: Scope, headers: Headers, address: str) -> Principal:
     """The user of a signed URL (``signed_urls.authenticate``)."""
     state = scope["state"]
     host = headers.get("host", "")
@@ -167,6 +167,7 @@ def _signed(service: AuthService, scope: Scope, headers: Headers) -> Principal:
         origins=list(dict.fromkeys(origins)),
         raw_path=raw_path,
         query_string=scope.get("query_string", b"").decode("latin-1"),
+        address=address,
     )
 
 
@@ -196,7 +197,7 @@ class AuthMiddleware:
         address = str(client[0]) if client else ""
         try:
             if signed_urls.is_signed(scope.get("query_string", b"")) and "links" in state:
-                principal = await run_in_threadpool(_signed, service, scope, headers)
+                principal = await run_in_threadpool(_signed, service, scope, headers, address)
             else:
                 principal = await authenticate(service, parse_authorization(value), address)
         except (Unauthenticated, Throttled, InvalidInput, PermissionDenied) as exc:

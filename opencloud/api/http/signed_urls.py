@@ -16,7 +16,9 @@ Checked in this order, each failure a clear 4xx in the path's own error form:
 - ``OC-Verb`` not the request's method, a method other than GET and HEAD,
   or the signing-key endpoint itself: 403;
 - the URL's time is over (``OC-Date`` + ``OC-Expires`` ≤ now), an unknown or
-  disabled user, a signature that does not match: 401.
+  disabled user, a signature that does not match: 401;
+- a user or address that failed too often (signatures and passwords count
+  together): 429 with ``Retry-After``.
 
 The URL as signed: the request's other query parameters (sorted by name, Go's
 ``url.Values.Encode``), then ``OC-Credential``, ``OC-Date``, ``OC-Expires``,
@@ -72,10 +74,14 @@ def authenticate(
     origins: list[str],
     raw_path: str,
     query_string: str,
+    address: str = "",
     now: float | None = None,
 ) -> Principal:
     """The user a signed URL speaks for (see the module docstring for the
-    refusals). ``origins``: ``scheme://host`` forms the client may have used."""
+    refusals). ``origins``: ``scheme://host`` forms the client may have used.
+    A wrong signature counts as a failed login of its user and ``address``
+    (each check costs a dozen PBKDF2 runs: guessing must stay slow and cheap
+    to refuse), and a throttled caller gets 429 before any of that work."""
     if NOT_SIGNABLE.match(raw_path):
         raise PermissionDenied("a signing key is never handed out to a signed URL")
     params = parse_qsl(query_string, keep_blank_values=True)
@@ -97,12 +103,15 @@ def authenticate(
         raise PermissionDenied("a signed URL is good for GET and HEAD only")
     if valid_from + lifetime <= current:
         raise Unauthenticated("this signed URL has expired")
+    credential = found[CREDENTIAL]
+    auth.check_attempt(credential, address)
     try:
-        user = auth.get_user(found[CREDENTIAL])
+        user = auth.get_user(credential)
     except NotFound:
-        raise Unauthenticated("the signature of this URL does not match") from None
+        user = None
     urls = candidates(origins, raw_path, params)
-    if not user.enabled or not keys.verify(user.id, urls, found[SIGNATURE]):
+    if user is None or not user.enabled or not keys.verify(user.id, urls, found[SIGNATURE]):
+        auth.attempt_failed(credential, address)
         raise Unauthenticated("the signature of this URL does not match")
     return auth.principal(user.id)
 

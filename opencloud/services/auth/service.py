@@ -202,6 +202,19 @@ class AuthService:
         self._cache.put(username, password, principal.id, proof)
         return principal
 
+    def check_attempt(self, username: str, address: str = "") -> None:
+        """Raise Throttled when ``username`` or ``address`` failed too often, for
+        credentials checked outside this service (signed URLs): the same
+        counters as passwords, so no kind of credential can be guessed faster."""
+        self._user_throttle.check(username.lower())
+        self._address_throttle.check(address)
+
+    def attempt_failed(self, username: str, address: str = "") -> None:
+        """Count a failed check of such a credential."""
+        self._user_throttle.failed(username.lower())
+        self._address_throttle.failed(address)
+        log.info("failed signed-URL login for %r from %s", username[:64], address or "-")
+
     def cached_basic(self, username: str, password: str, address: str = "") -> Principal | None:
         """The principal for Basic credentials verified a moment ago, from memory
         alone: no storage access, no argon2. None means "check them in full"

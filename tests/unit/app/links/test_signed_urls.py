@@ -135,6 +135,22 @@ def test_bad_signed_urls_are_refused(alan: As, file_url: str) -> None:
     )
 
 
+def test_wrong_signatures_count_as_failed_logins(alan: As, mary: As, file_url: str) -> None:
+    """Each check costs a dozen PBKDF2 runs: after auth.throttle_attempts (5)
+    wrong signatures for one user, that user's signed URLs get 429 until the
+    window passes, without the work (as their passwords would); a session
+    already signed in and other users are not affected."""
+    key = _key(alan)
+    forged = _tamper(sign(file_url, key), "OC-Signature=", "OC-Signature=00")
+    for _ in range(5):
+        assert alan.client.get(forged).status_code == 401
+    throttled = alan.client.get(sign(file_url, key))  # even a good one, for now
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"]
+    assert alan.request("GET", file_url).status_code == 200  # a session is no guess
+    assert mary.request("GET", KEY_URL).status_code == 200
+
+
 def test_ocs_paths_answer_in_the_ocs_envelope(alan: As) -> None:
     url = sign("/ocs/v2.php/cloud/user", _key(alan), date="garbage")
     response = alan.client.get(url + "&format=json")
