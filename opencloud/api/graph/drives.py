@@ -304,7 +304,9 @@ def _mountpoint(
                 e_tag=node.etag,
                 size=node.size,
                 last_modified_date_time=rfc3339(node.mtime_ns),
-                path=node.path,
+                # from the shared item on, as the recipient sees it (reva's
+                # GetPath stops above it): never the owner's folders above
+                path="/" + node.name,
                 root_id=files.resource_id(node.space, node.space),
                 drive_alias=alias,
                 # by its id, as OpenCloud builds it: the recipient may open

@@ -4,6 +4,7 @@ drive, the shared item in ``root.remoteItem``, no quota."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -161,6 +162,8 @@ def test_the_remote_item_of_a_mountpoint_opens_for_its_recipient(alan: As, mary:
     (drive,) = _mountpoints(mary)
     remote = drive["root"]["remoteItem"]
     assert "Private" not in remote["webDavUrl"]
+    assert remote["path"] == "/Docs"  # from the shared item on, as for oc:meta-path-for-user
+    assert "Private" not in json.dumps(drive)
     path = remote["webDavUrl"].split("/dav/", 1)[1]
     listing = mary.request("PROPFIND", f"/remote.php/dav/{path}/", headers={"Depth": "1"})
     assert listing.status_code == 207, listing.text
