@@ -31,6 +31,10 @@ STARTUP_S = 30.0
 ADMIN_PASSWORD = "bench-admin-password"
 NGINX_DAV_EXT = "/usr/lib/nginx/modules/ngx_http_dav_ext_module.so"
 _OURS_ENV = ("OC_", "PROXY_", "STORAGE_USERS_")
+#: The CPUs this process may use, read at import: ``pin_client`` narrows the
+#: process to CLIENT_CPU before the servers start, and only this tells that
+#: SERVER_CPU is still there for them.
+USABLE_CPUS = frozenset(os.sched_getaffinity(0))
 
 
 def free_port() -> int:
@@ -40,9 +44,15 @@ def free_port() -> int:
         return port
 
 
-def server_pinning() -> list[str]:
-    """``taskset -c 0`` when there are two CPUs to split, else nothing."""
-    if shutil.which("taskset") is None or len(os.sched_getaffinity(0)) < 2:
+def server_pinning(usable: frozenset[int] = USABLE_CPUS) -> list[str]:
+    """``taskset -c 0`` when there are two CPUs to split, else nothing.
+
+    Decided on the CPUs the process had before ``pin_client``, not on its
+    affinity now: a server started without ``taskset`` inherits the load
+    generator's one CPU, and the two then compete for it (the live-updates
+    benchmark ran that way until 2026-11-21: the server seemed to idle while
+    the load generator's work was in fact taking its CPU)."""
+    if shutil.which("taskset") is None or not {SERVER_CPU, CLIENT_CPU} <= usable:
         return []
     return ["taskset", "-c", str(SERVER_CPU)]
 

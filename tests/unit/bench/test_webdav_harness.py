@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.webdav import report, wrk
+from bench.webdav import report, servers, wrk
 from bench.webdav.client import Connection, basic_auth
 from bench.webdav.results import Cell, ServerRun, Sizes, WebdavResults
 from bench.webdav.servers import nginx_conf
@@ -34,6 +34,16 @@ def test_nginx_conf(tmp_path: Path) -> None:
         assert directive in text
     assert "user root;" not in text
     assert "user root;" in nginx_conf(port=1, root=tmp_path, prefix=tmp_path, as_root=True)
+
+
+def test_servers_are_pinned_apart_from_the_load_generator() -> None:
+    """The servers go to CPU 0 even once this process is pinned to CPU 1."""
+    if shutil.which("taskset") is None:
+        pytest.skip("no taskset")
+    assert servers.server_pinning(frozenset({0, 1})) == ["taskset", "-c", "0"]
+    assert servers.server_pinning(frozenset({0, 1, 2, 3})) == ["taskset", "-c", "0"]
+    assert servers.server_pinning(frozenset({0})) == []  # one CPU: nothing to split
+    assert servers.server_pinning(frozenset({1})) == []
 
 
 @pytest.mark.skipif(
