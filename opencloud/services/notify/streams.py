@@ -18,6 +18,16 @@ up to 20,000, for at most 0.2 s more latency (the benchmark, ``bench/sse``,
 measures both). The dispatcher wakes all the streams an event reaches with
 one call to their loop, not one each.
 
+Streams that hear of the same events would otherwise write in the same loop
+tick: one event wakes them all together, and each then waits the same
+interval. Two hundred writes in a row stall every upload on that loop for
+tens of milliseconds, five times a second. So each stream has its own phase
+in the interval (spread evenly over the streams as they open) and, while
+messages keep coming, writes only on its own beat: the writes are spread
+over the whole interval instead. In the benchmark that cut the p99 of an
+upload while 200 streams watch from about 60 ms to about 40 ms (the
+median of six runs each; the upload rate itself moved within the noise).
+
 A user may hold ``max_per_user`` streams at once (browser tabs, devices);
 beyond that a new one is refused rather than an old one cut, so one
 misbehaving client cannot push the others off.
@@ -30,11 +40,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 
 from opencloud.core.errors import ServiceUnavailable, Throttled
+
+#: The fractional part of the golden ratio: n * _GOLDEN mod 1 spreads the
+#: phases of the n-th stream evenly, whatever n ends up being.
+_GOLDEN = (math.sqrt(5) - 1) / 2
 
 
 class Stream:
@@ -46,11 +61,13 @@ class Stream:
         loop: asyncio.AbstractEventLoop,
         queue_size: int,
         flush_interval: float = 0.0,
+        phase: float = 0.0,
     ) -> None:
         self.user_id = user_id
         self._loop = loop
         self._queue_size = queue_size
         self._flush_interval = flush_interval
+        self._phase = phase * flush_interval  # this stream's beat: phase + k * interval
         self._flushed = -flush_interval  # loop time of the last batch with messages
         self._items: deque[bytes] = deque()
         self._lock = threading.Lock()
@@ -99,15 +116,17 @@ class Stream:
         """Wait up to ``timeout`` seconds for messages. Returns the queued
         messages (possibly none: the wait timed out, time for a keep-alive) and
         how many were dropped since the last call; None once the stream is closed.
-        Messages wait until ``flush_interval`` has passed since the last batch."""
+        Messages wait until ``flush_interval`` has passed since the last batch,
+        and then for this stream's next beat."""
         if not self._has_work():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), timeout)
-        hold = self._flushed + self._flush_interval - self._loop.time()
-        if hold > 0 and self._items and not self._closed:
+        now = self._loop.time()
+        due = self._due(now)
+        if due > now and self._items and not self._closed:
             # more may come meanwhile (put() does not wake us again); close() ends it
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ended.wait(), hold)
+                await asyncio.wait_for(self._ended.wait(), due - now)
         self._ready.clear()
         with self._lock:
             if self._closed:
@@ -117,8 +136,21 @@ class Stream:
             dropped, self._dropped = self._dropped, 0
             self._woken = False
         if items:
-            self._flushed = self._loop.time()
+            # the beat, not the moment the loop got round to it: the next
+            # write then falls on the next beat, not one later
+            self._flushed = due
         return items, dropped
+
+    def _due(self, now: float) -> float:
+        """When this stream may write next: at once after a quiet spell, else
+        on its first beat at least ``flush_interval`` after the last batch
+        (so at most one write per interval, on its own beat)."""
+        interval = self._flush_interval
+        earliest = self._flushed + interval
+        if earliest <= now:
+            return now
+        beats = math.ceil((earliest - self._phase) / interval - 1e-9)  # float slack
+        return self._phase + beats * interval
 
     def _has_work(self) -> bool:
         with self._lock:
@@ -144,6 +176,7 @@ class StreamHub:
         self._max_per_user = max_per_user
         self._lock = threading.Lock()
         self._by_user: dict[str, set[Stream]] = {}
+        self._opened = 0
         self._closed = False
         self._on_close: list[Callable[[], None]] = []
 
@@ -159,7 +192,14 @@ class StreamHub:
     def open(self, user_id: str) -> Stream:
         """A new stream for ``user_id``, read on the running event loop.
         Throttled past ``max_per_user``; ServiceUnavailable once closed."""
-        stream = Stream(user_id, asyncio.get_running_loop(), self._queue_size, self._flush_interval)
+        with self._lock:
+            # golden-ratio steps: however many streams are open, their beats
+            # stay spread evenly over the interval
+            self._opened += 1
+            phase = (self._opened * _GOLDEN) % 1.0
+        stream = Stream(
+            user_id, asyncio.get_running_loop(), self._queue_size, self._flush_interval, phase
+        )
         with self._lock:
             if self._closed:
                 raise ServiceUnavailable("the server is shutting down; reconnect shortly")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Coroutine
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from opencloud.core.errors import ServiceUnavailable, Throttled
-from opencloud.services.notify.streams import StreamHub
+from opencloud.services.notify.streams import Stream, StreamHub
 
 
 def run(coro: Coroutine[Any, Any, None]) -> None:
@@ -164,3 +165,26 @@ def test_one_delivery_from_another_thread_wakes_every_stream_it_reaches() -> Non
 def test_a_negative_flush_interval_is_refused() -> None:
     with pytest.raises(ValueError):
         StreamHub(flush_interval=-1)
+
+
+def test_streams_opened_one_after_another_get_beats_spread_over_the_interval() -> None:
+    async def scenario() -> None:
+        hub = StreamHub(flush_interval=1.0)
+        phases = sorted(hub.open(f"u{n}")._phase for n in range(20))
+        gaps = [b - a for a, b in itertools.pairwise(phases)] + [1 + phases[0] - phases[-1]]
+        assert all(0 <= p < 1 for p in phases)
+        assert max(gaps) < 0.1  # 20 streams: no tenth of the interval is left without a beat
+
+    run(scenario())
+
+
+def test_while_messages_keep_coming_a_stream_writes_on_its_own_beat() -> None:
+    async def scenario() -> None:
+        stream = Stream("alan", asyncio.get_running_loop(), 8, flush_interval=1.0, phase=0.25)
+        stream._flushed = 20.0  # a batch after a quiet spell, off the beat
+        assert stream._due(20.1) == 21.25  # the first beat at least an interval later
+        stream._flushed = 21.25  # written on that beat (however late the loop got to it)
+        assert stream._due(21.3) == 22.25  # the next beat, not one later
+        assert stream._due(30.0) == 30.0  # after a quiet spell: at once
+
+    run(scenario())
