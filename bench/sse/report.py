@@ -213,21 +213,23 @@ def _uploads(results: SseResults) -> list[str]:
 #: What profiling the server (py-spy) during these phases showed; measured by
 #: hand, so dated, like the WebDAV section's note.
 WHERE_THE_TIME_GOES = [
-    "Where the server's time goes (py-spy on the server during the phases, 2026-11-21): "
-    "with streams hearing of every upload, most of the event loop's time is the writes "
-    "to the streams: Starlette's `StreamingResponse` through the middleware `send` "
-    "wrappers, Hypercorn's h11 chunk framing and the `send` system call, roughly "
-    "100-150 µs per write on this busy machine, whether it carries one message or ten. "
-    "Deciding who may see an event costs about 50 µs, and queueing it on 200 streams "
-    "about 100 µs (one worker thread). Streams therefore gather messages that follow "
-    "closely and write them together, at most once per `sse.flush_interval` (0.2 s; "
-    "`services/notify/streams.py`), and the dispatcher wakes every stream an event "
-    "reaches with one call to the loop: at 100 changes a second each watching stream "
-    "writes 5 times a second instead of up to 100, for at most 0.2 s more latency. "
-    "With 50 ms the upload rate fell to 0.3-0.4x while 200 streams watched; with 0.2 s "
-    "it is about 0.5-0.6x. It still falls, because the event loop that makes those writes "
-    "also runs the uploads on one CPU; a leaner write path (no Starlette response and "
-    "middleware per write) or Granian's Rust I/O are the next levers.",
+    "Where the server's time goes (2026-11-21). Runs before that date did not pin the "
+    "server: `pin_client` had narrowed the load generator to CPU 1 before the server "
+    "started, so the server inherited CPU 1 and shared it with the load generator, whose "
+    "parsing of the events (a quarter of a core with 200 streams watching) came out of "
+    "the server's share; that was why the server seemed to idle at about 75% of a core "
+    "while 200 streams watched, and part of the slowdown then reported (0.3-0.4x with a "
+    "50 ms `sse.flush_interval`, 0.5-0.6x with 0.2 s). Pinned apart, the server uses all "
+    "of its CPU in every upload phase, so the rate with watching streams is the server's "
+    "own cost of the fan-out. py-spy (samples of the thread holding the GIL): queueing "
+    "each event on its 200 streams (one worker thread) is about 12% of the Python time, "
+    "the writes to the streams on the event loop about 8%; the rest is the uploads "
+    "and the file watcher. Streams gather messages that "
+    "follow closely and write them together, at most once per `sse.flush_interval` "
+    "(0.2 s; `services/notify/streams.py`), each on its own beat in the interval, so the "
+    "200 streams one event wakes no longer all write in the same loop tick, during which "
+    "no upload moves; that took the upload p99 with 200 watching streams from about "
+    "60 ms to about 40 ms (the rate itself moved within the noise).",
 ]
 
 
@@ -307,8 +309,9 @@ def _notes(results: SseResults) -> list[str]:
         "- Knobs: `BENCH_SSE_USERS`, `BENCH_SSE_STREAMS_PER_USER`, `BENCH_SSE_MEMBERS`, "
         "`BENCH_SSE_RATE`, `BENCH_SSE_SECONDS`, `BENCH_SSE_BLAST_SECONDS`, "
         "`BENCH_SSE_CONNECTIONS`, `BENCH_SSE_FILE_KIB`, and `BENCH_SSE_SERVER` "
-        "(`ours-granian` runs the server on Granian; on 2026-11-21 that gave the same "
-        "picture: uploads at 0.49x while 200 streams watched, delivery p99 213 ms).",
+        "(`ours-granian` runs the server on Granian; on 2026-11-21, before the servers "
+        "were really pinned (see above), that gave the same picture: uploads at 0.49x "
+        "while 200 streams watched, delivery p99 213 ms).",
         "",
     ]
 
