@@ -29,6 +29,7 @@ SSE = "/ocs/v2.php/apps/notifications/api/v1/notifications/sse"
 VIEWER = "b1e2218d-eef8-4d4c-b82d-0f1a1b48f3b5"
 PASSWORDS = {"admin": "Admin-pass-123", "alan": "Alan-pass-123", "mary": "Mary-pass-123"}
 PASSWORDS["zoe"] = "Zoe-pass-123"
+PASSWORDS["kim"] = "Kim-pass-123"
 #: generous for CI; the benchmark measures the real delivery latency
 WAIT = 5.0
 
@@ -37,7 +38,7 @@ def _start(base: Path, **env: str) -> Server:
     running = Server(base, tls=False)
     running.env |= env
     running.cli("init", "--admin-password", PASSWORDS["admin"])
-    for name in ("alan", "mary", "zoe"):
+    for name in ("alan", "mary", "zoe", "kim"):
         running.cli("users", "add", name, "--password", PASSWORDS[name])
     running.start()
     return running
@@ -354,6 +355,19 @@ def _slots_free(server: Server) -> bool:
         alan.stream("GET", SSE, timeout=httpx.Timeout(10, read=1)) as answer,
     ):
         return answer.status_code == 200
+
+
+def test_a_disabled_users_stream_ends(server: Server) -> None:
+    kim = Listener(server, "kim")
+    try:
+        with _client(server, "admin") as admin:
+            kim_id = admin.get("/graph/v1.0/users/kim").json()["id"]
+            disabled = admin.patch(f"/graph/v1.0/users/{kim_id}", json={"accountEnabled": False})
+            assert disabled.status_code == 200, disabled.text
+        # checked again at the next keep-alive (1 s here) once the directory is re-read
+        assert kim.ended.wait(WAIT), "a disabled user kept their stream"
+    finally:
+        kim.close()
 
 
 @pytest.mark.parametrize("http_server", ["hypercorn", "granian"])

@@ -13,12 +13,13 @@ streams; more answer 429.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from opencloud.api.http.context import principal, sse_keepalive, streams
+from opencloud.api.http.context import auth, principal, sse_keepalive, streams
 from opencloud.services.notify.messages import KEEP_ALIVE, resync_message
 from opencloud.services.notify.streams import Stream, StreamHub
 
@@ -29,23 +30,36 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 async def notifications_sse(request: Request) -> Response:
     user = principal(request)
     hub = streams(request)
+    users = auth(request)
     stream = hub.open(user.id)  # Throttled / ServiceUnavailable → 429 / 503
     return StreamingResponse(
-        _messages(hub, stream, sse_keepalive(request)),
+        _messages(hub, stream, sse_keepalive(request), lambda: users.is_active(user.id)),
         media_type="text/event-stream",
         headers=HEADERS,
     )
 
 
-async def _messages(hub: StreamHub, stream: Stream, keepalive: float) -> AsyncIterator[bytes]:
+async def _messages(
+    hub: StreamHub, stream: Stream, keepalive: float, still_allowed: Callable[[], bool]
+) -> AsyncIterator[bytes]:
     """The body. Starlette stops iterating (and runs ``finally``) when the
-    client disconnects, so the stream is released however it ends."""
+    client disconnects, so the stream is released however it ends.
+
+    A stream outlives the request that signed in: every ``keepalive``
+    seconds the user is checked again, and the stream of a user disabled or
+    deleted since ends (its client then fails to reconnect)."""
+    clock = asyncio.get_running_loop().time
+    checked = clock()
     try:
         yield KEEP_ALIVE  # the headers and a first byte go out now: the client knows it is live
         while True:
             batch = await stream.next(keepalive)
             if batch is None:
                 return  # the server is shutting down: a clean end of the body
+            if clock() - checked >= keepalive:
+                if not still_allowed():
+                    return  # the account was disabled or deleted meanwhile
+                checked = clock()
             messages, dropped = batch
             out = resync_message(dropped) if dropped else b""
             out += b"".join(messages)

@@ -282,6 +282,14 @@ class AuthService:
         }
         return jwt.encode(claims, self._jwt_key, algorithm="HS256"), self._jwt_lifetime
 
+    def is_active(self, user_id: str) -> bool:
+        """Whether the user still exists and is enabled: for what outlives the
+        request that signed in (a live-update stream). Memory only, with the
+        directory refreshed at most every ``auth.refresh_interval``."""
+        self.refresh()
+        user = self._dir.get(self._dir.users, user_id)
+        return user is not None and user.enabled
+
     def principal(self, user_key: str) -> Principal:
         """The principal of a user by id or username (NotFound otherwise)."""
         return self._principal(self.get_user(user_key), "basic")
