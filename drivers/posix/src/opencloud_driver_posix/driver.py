@@ -18,6 +18,8 @@ import time
 from collections.abc import Collection, Iterator, Mapping
 from typing import BinaryIO, ClassVar, Self
 
+import msgspec
+
 from opencloud.core import errors
 from opencloud.core.ids import NodeId, SpaceId
 from opencloud.core.paths import RESERVED_ROOT_NAMES, check_name
@@ -152,23 +154,19 @@ class PosixDriver:
     def set_quota(self, space: SpaceId, quota_bytes: int) -> SpaceInfo:
         if quota_bytes < 0:
             raise errors.InvalidInput("a quota cannot be negative")
-        space_dir = self.tree.space_dir(space)
-        with self.tree.locks(space), os_errors(f"space {space}"):
-            attrs = read_space(space_dir)
-            if attrs is None:
-                raise errors.NotFound(f"space {space} not found")
-            attrs.quota = quota_bytes
-            write_space(space_dir, attrs)
-        return self.get_space(space)
+        return self._change_space(space, quota=quota_bytes)
 
     def set_space_name(self, space: SpaceId, name: str) -> SpaceInfo:
+        return self._change_space(space, name=name)
+
+    def _change_space(self, space: SpaceId, **changes: object) -> SpaceInfo:
+        """Rewrite fields of the space's record under its lock."""
         space_dir = self.tree.space_dir(space)
         with self.tree.locks(space), os_errors(f"space {space}"):
             attrs = read_space(space_dir)
             if attrs is None:
                 raise errors.NotFound(f"space {space} not found")
-            attrs.name = name
-            write_space(space_dir, attrs)
+            write_space(space_dir, msgspec.structs.replace(attrs, **changes))
         return self.get_space(space)
 
     def quota(self, space: SpaceId) -> Quota:
