@@ -34,6 +34,7 @@ in the metadata of their item, written in the same safe order:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import msgspec
 
@@ -82,30 +83,74 @@ def _check_one(
     repair: bool,
     trashed: _Trashed,
 ) -> Iterator[Finding]:
+    yield from _check_record(
+        driver,
+        _Record(
+            "share",
+            "shared",
+            share.space,
+            share.node,
+            share.id,
+            "grant",
+            share.grant_key,
+            msgspec.json.encode(share.grant()),
+        ),
+        ref,
+        where,
+        repair=repair,
+        trashed=trashed,
+    )
+
+
+class _Record(NamedTuple):
+    """What the findings say of a share or link record."""
+
+    kind: str  # share, link: the finding codes' prefix
+    adjective: str  # shared, linked
+    space: str
+    node: str
+    id: str
+    mark: str  # grant, mark: what the record leaves on its item
+    key: str  # …under this metadata key
+    value: bytes  # …with this value
+
+
+def _check_record(
+    driver: StorageDriver,
+    record: _Record,
+    ref: Ref,
+    where: str,
+    *,
+    repair: bool,
+    trashed: _Trashed,
+) -> Iterator[Finding]:
+    """One record against its item: gone (``<kind>-orphan``, unless the item
+    is only in the trash) or without the metadata ``key`` the record writes
+    there (``<kind>-<mark>``, repaired by writing its ``value``)."""
     try:
-        node = driver.stat_id(SpaceId(share.space), NodeId(share.node))
+        node = driver.stat_id(SpaceId(record.space), NodeId(record.node))
     except NotFound:
-        if trashed.holds(SpaceId(share.space), share.node):
-            return  # in the trash: a restore brings it back, shared
+        if trashed.holds(SpaceId(record.space), record.node):
+            return  # in the trash: a restore brings it back, still shared or linked
         if repair:
             driver.delete(ref)
         yield Finding(
-            code="share-orphan",
+            code=f"{record.kind}-orphan",
             path=where,
-            message=f"the shared item {share.node} no longer exists",
+            message=f"the {record.adjective} item {record.node} no longer exists",
             repaired=repair,
         )
         return
-    key = share.grant_key
     item = Ref(node.space, node.path)
-    if key in driver.get_meta(item, [key]):
+    if record.key in driver.get_meta(item, [record.key]):
         return
     if repair:
-        driver.set_meta(item, {key: msgspec.json.encode(share.grant())})
+        driver.set_meta(item, {record.key: record.value})
     yield Finding(
-        code="share-grant",
+        code=f"{record.kind}-{record.mark}",
         path=where,
-        message=f"{node.path} in space {node.space} lacks the grant of share {share.id}",
+        message=f"{node.path} in space {node.space} lacks the {record.mark} of "
+        f"{record.kind} {record.id}",
         repaired=repair,
     )
 
@@ -159,30 +204,22 @@ def _check_link(
     repair: bool,
     trashed: _Trashed,
 ) -> Iterator[Finding]:
-    try:
-        node = driver.stat_id(SpaceId(link.space), NodeId(link.node))
-    except NotFound:
-        if trashed.holds(SpaceId(link.space), link.node):
-            return  # in the trash: a restore brings it back, linked
-        if repair:
-            driver.delete(ref)
-        yield Finding(
-            code="link-orphan",
-            path=where,
-            message=f"the linked item {link.node} no longer exists",
-            repaired=repair,
-        )
-        return
-    item = Ref(node.space, node.path)
-    if link.mark_key in driver.get_meta(item, [link.mark_key]):
-        return
-    if repair:
-        driver.set_meta(item, {link.mark_key: msgspec.json.encode(link.mark())})
-    yield Finding(
-        code="link-mark",
-        path=where,
-        message=f"{node.path} in space {node.space} lacks the mark of link {link.id}",
-        repaired=repair,
+    yield from _check_record(
+        driver,
+        _Record(
+            "link",
+            "linked",
+            link.space,
+            link.node,
+            link.id,
+            "mark",
+            link.mark_key,
+            msgspec.json.encode(link.mark()),
+        ),
+        ref,
+        where,
+        repair=repair,
+        trashed=trashed,
     )
 
 
