@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from starlette.testclient import TestClient
 
+from opencloud.app.factory import end_streams
+
 if TYPE_CHECKING:
     from .conftest import Login
 
@@ -26,7 +28,7 @@ def test_only_get_and_only_under_v2(app_client: TestClient, login: Login) -> Non
 
 def test_a_shutting_down_server_refuses_new_streams(app_client: TestClient, login: Login) -> None:
     _, headers = login("alan")
-    app_client.app.state.streams.close()  # what SIGTERM does first
+    end_streams(app_client.app)  # what SIGTERM does first
     refused = app_client.get(SSE + "?format=json", headers=headers)
     assert refused.status_code == 503
     assert refused.headers["Retry-After"]
