@@ -8,6 +8,7 @@ itself (clients rely on it), then its children for ``Depth: 1``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Literal
 from xml.etree.ElementTree import Element
@@ -36,8 +37,25 @@ class PropfindRequest(msgspec.Struct, frozen=True):
     names: tuple[str, ...] = ()  # Clark names: those asked for, or allprop's ``include``
 
 
+#: Bodies up to this size are remembered parsed: clients send the same few
+#: property lists over and over (a sync client polls with one), and parsing
+#: costs more than the rest of a Depth 0 reply's rendering.
+_REMEMBERED_BODY = 4096
+
+
 def parse_propfind(body: bytes) -> PropfindRequest:
     """An empty body means allprop (RFC 4918 §9.1)."""
+    if len(body) <= _REMEMBERED_BODY:
+        return _parse_remembered(body)
+    return _parse(body)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_remembered(body: bytes) -> PropfindRequest:
+    return _parse(body)  # the result is frozen; errors are raised, never cached
+
+
+def _parse(body: bytes) -> PropfindRequest:
     if not body.strip():
         return PropfindRequest("allprop")
     root = parse_xml(body)
