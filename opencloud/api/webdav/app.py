@@ -302,8 +302,8 @@ class WebDav:
         table = context.locks(request)
         middleware, dav = self._wsgidav(table, context.files(request))
         if method == "PUT" and "if" not in request.headers:
-            url = quote(canonical_url(files.storage_id, target.space, target.path))
-            if not covering_locks(dav.lock_manager, url):
+            held = covering_locks(dav.lock_manager, files.storage_id, target.space, target.path)
+            if not held:
                 # checks the rights itself, in the thread hop that writes
                 return await transfer.put(request, files, target, initiator)
         if method in ("PUT", "LOCK"):
@@ -325,8 +325,7 @@ class WebDav:
         no lock token, so such a write is refused (423)."""
         files = context.files(request)
         _, dav = self._wsgidav(context.locks(request))
-        url = quote(canonical_url(files.storage_id, ref.space, ref.path))
-        return bool(covering_locks(dav.lock_manager, url))
+        return bool(covering_locks(dav.lock_manager, files.storage_id, ref.space, ref.path))
 
     # ---- PROPFIND
     async def _propfind(
@@ -385,8 +384,7 @@ class WebDav:
                 storage = files.storage_id
 
                 def locks_of(node: NodeInfo) -> list[dict[str, Any]]:
-                    url = quote(canonical_url(storage, node.space, node.path))
-                    return covering_locks(manager, url)
+                    return covering_locks(manager, storage, node.space, node.path)
 
                 ctx.locks = locks_of
                 ctx.lock_href = lambda root: target.href(parse_canonical(root).path)

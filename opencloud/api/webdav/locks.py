@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from wsgidav.lock_man.lock_manager import LockManager
 from wsgidav.lock_man.lock_storage import LockStorageDict
 from wsgidav.rw_lock import ReadWriteLock
 
+from opencloud.api.webdav.provider import canonical_url
+from opencloud.core.ids import SpaceId
 from opencloud.services.files.locks import LockTable
 
 log = logging.getLogger(__name__)
@@ -74,11 +77,15 @@ class DurableLockStorage(LockStorageDict):  # type: ignore[misc]
         return not self._dict
 
 
-def covering_locks(manager: LockManager, url: str) -> list[dict[str, Any]]:
-    """Locks on ``url`` (canonical, unquoted) or on a folder above it with
-    depth infinity: a write there needs one of their tokens."""
+def covering_locks(
+    manager: LockManager, storage_id: str, space: SpaceId, path: str
+) -> list[dict[str, Any]]:
+    """Locks on ``path`` in ``space`` or on a folder above it with depth
+    infinity: a write there needs one of their tokens. Without any lock (the
+    usual case) this costs no URL building: every PUT asks."""
     storage = manager.storage
     if isinstance(storage, DurableLockStorage) and storage.is_empty():
         return []
+    url = quote(canonical_url(storage_id, space, path))
     result: list[dict[str, Any]] = manager.get_indirect_url_lock_list(url)
     return result
