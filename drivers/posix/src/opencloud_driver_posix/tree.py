@@ -23,6 +23,7 @@ from opencloud.storage.types import NodeInfo, Ref
 from opencloud_driver_posix import checksums
 from opencloud_driver_posix.attrs import (
     NodeAttrs,
+    SpaceAttrs,
     content_changed,
     file_attrs,
     next_tmtime,
@@ -377,13 +378,23 @@ def over_quota(where: Located, detail: str) -> errors.QuotaExceeded:
     )
 
 
-def check_quota(tree: Tree, where: Located, adding: int, *, disk: bool = True) -> None:
+def check_quota(
+    tree: Tree,
+    where: Located,
+    adding: int,
+    *,
+    disk: bool = True,
+    records: tuple[SpaceAttrs | None, NodeAttrs | None] | None = None,
+) -> None:
     """Raise QuotaExceeded if ``adding`` more bytes would exceed the space's quota
-    or (``disk``) the free disk. ``adding`` may be negative (an overwrite with less)."""
+    or (``disk``) the free disk. ``adding`` may be negative (an overwrite with less).
+    ``records``: the space's record and its root's, when the caller has just
+    read them (two attribute reads fewer)."""
     if adding <= 0:
         return
-    space_attrs = read_space(where.space_dir)
-    root = read_node(where.space_dir)
+    if records is None:
+        records = read_space(where.space_dir), read_node(where.space_dir)
+    space_attrs, root = records
     if space_attrs is None or root is None:
         raise errors.StorageUnavailable(f"space {where.space} has no root record")
     quota, used = space_attrs.quota, root.treesize

@@ -66,7 +66,7 @@ def begin(
     if space is not None and root is not None and space.quota > 0:
         allowance = max(0, space.quota - root.treesize + replaced)
     if size is not None:
-        check_quota(tree, where, size - replaced)
+        check_quota(tree, where, size - replaced, records=(space, root))
     return PosixUpload(
         tree,
         where,
