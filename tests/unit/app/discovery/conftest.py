@@ -7,48 +7,17 @@ middleware without an argon2 hash per test.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
 
-from opencloud.app.factory import create_app
-from opencloud.config.schema import Settings
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
-from opencloud.services.files.service import FilesService
-from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.protocol import StorageDriver
 
 #: ``login(username, display_name=..., mail=..., role=..., groups=...)`` →
 #: the user's Principal and the headers that sign them in.
 Login = Callable[..., tuple[Principal, dict[str, str]]]
-
-
-@pytest.fixture
-def app_client(settings: Settings, driver: StorageDriver) -> Iterator[TestClient]:
-    """A running app; requests carry no credentials unless given."""
-    with TestClient(create_app(settings, driver=driver)) as test_client:
-        _wait_for_startup_scan(driver)
-        yield test_client
-
-
-def _wait_for_startup_scan(driver: StorageDriver) -> None:
-    """Let the posix driver's startup scan finish before creating users: a space
-    created while it lists the tree can be dropped from its index (the scan's
-    ``register_spaces`` races ``create_space``; a driver bug, reported)."""
-    index = getattr(getattr(driver, "tree", None), "index", None)
-    deadline = time.monotonic() + 10
-    while index is not None and not index.scanned and time.monotonic() < deadline:
-        time.sleep(0.005)
-
-
-@pytest.fixture
-def auth(app_client: TestClient) -> AuthService:
-    service = app_client.app_state["auth"]
-    assert isinstance(service, AuthService)
-    return service
 
 
 @pytest.fixture
@@ -94,18 +63,3 @@ def me(alice: tuple[Principal, dict[str, str]]) -> Principal:
 def anonymous(app_client: TestClient) -> TestClient:
     """Requests without credentials."""
     return app_client
-
-
-@pytest.fixture
-def files(app_client: TestClient) -> FilesService:
-    """The running app's files service (to change things behind the API)."""
-    service = app_client.app_state["files"]
-    assert isinstance(service, FilesService)
-    return service
-
-
-@pytest.fixture
-def spaces(app_client: TestClient) -> SpacesService:
-    service = app_client.app_state["spaces"]
-    assert isinstance(service, SpacesService)
-    return service

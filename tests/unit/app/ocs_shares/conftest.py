@@ -8,19 +8,14 @@ files into their personal space behind the API.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
-from opencloud.app.factory import create_app
-from opencloud.config.schema import Settings
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
-from opencloud.storage.protocol import StorageDriver
 
 API = "/ocs/{v}.php/apps/files_sharing/api/v1"
 
@@ -71,23 +66,6 @@ class User:
     def share(self, path: str, with_: str, *, share_type: int = 0, **extra: Any) -> Any:
         body = {"path": path, "shareType": share_type, "shareWith": with_, **extra}
         return self.ocs("POST", "/shares", data=body)
-
-
-@pytest.fixture
-def app_client(settings: Settings, driver: StorageDriver) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, driver=driver)) as client:
-        index = getattr(getattr(driver, "tree", None), "index", None)
-        deadline = time.monotonic() + 10
-        while index is not None and not index.scanned and time.monotonic() < deadline:
-            time.sleep(0.005)
-        yield client
-
-
-@pytest.fixture
-def auth(app_client: TestClient) -> AuthService:
-    service = app_client.app_state["auth"]
-    assert isinstance(service, AuthService)
-    return service
 
 
 def _user(client: TestClient, auth: AuthService, name: str, display: str) -> User:

@@ -16,8 +16,6 @@ with HTTP Basic and their password.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -25,11 +23,8 @@ import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
-from opencloud.app.factory import create_app
-from opencloud.config.schema import Settings
 from opencloud.services.auth.passwords import hash_password
 from opencloud.services.auth.service import AuthService
-from opencloud.storage.protocol import StorageDriver
 
 PASSWORD = "Scenario-pass-1"
 
@@ -301,16 +296,6 @@ class Scenario:
 def password_hash() -> str:
     """argon2id once for the whole package: it is slow on purpose."""
     return hash_password(PASSWORD)
-
-
-@pytest.fixture
-def app_client(settings: Settings, driver: StorageDriver) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, driver=driver)) as client:
-        index = getattr(getattr(driver, "tree", None), "index", None)
-        deadline = time.monotonic() + 10
-        while index is not None and not index.scanned and time.monotonic() < deadline:
-            time.sleep(0.005)  # let the startup scan finish before the story starts
-        yield client
 
 
 @pytest.fixture

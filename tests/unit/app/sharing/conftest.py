@@ -8,22 +8,16 @@ space admin (he creates project spaces), ``mary`` and ``lynn`` receive;
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
-from opencloud.app.factory import create_app
-from opencloud.config.schema import Settings
 from opencloud.core.ids import SpaceId
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
 from opencloud.services.files.service import FilesService
-from opencloud.services.shares.service import SharesService
-from opencloud.storage.protocol import StorageDriver
 from opencloud.storage.types import Ref
 
 VIEWER = "b1e2218d-eef8-4d4c-b82d-0f1a1b48f3b5"
@@ -168,37 +162,6 @@ def error(response: httpx.Response, status: int, code: str) -> str:
     assert body["code"] == code, body
     message: str = body["message"]
     return message
-
-
-@pytest.fixture
-def app_client(settings: Settings, driver: StorageDriver) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, driver=driver)) as test_client:
-        index = getattr(getattr(driver, "tree", None), "index", None)
-        deadline = time.monotonic() + 10
-        while index is not None and not index.scanned and time.monotonic() < deadline:
-            time.sleep(0.005)  # let the startup scan finish before creating spaces
-        yield test_client
-
-
-@pytest.fixture
-def auth(app_client: TestClient) -> AuthService:
-    service = app_client.app_state["auth"]
-    assert isinstance(service, AuthService)
-    return service
-
-
-@pytest.fixture
-def files(app_client: TestClient) -> FilesService:
-    service = app_client.app_state["files"]
-    assert isinstance(service, FilesService)
-    return service
-
-
-@pytest.fixture
-def shares(app_client: TestClient) -> SharesService:
-    service = app_client.app_state["shares"]
-    assert isinstance(service, SharesService)
-    return service
 
 
 def _user(

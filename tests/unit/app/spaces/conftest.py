@@ -7,21 +7,14 @@ spaces), ``bob`` and ``carol`` are plain users, ``root`` is an admin.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
-from opencloud.app.factory import create_app
-from opencloud.config.schema import Settings
 from opencloud.services.auth.service import AuthService
 from opencloud.services.auth.types import Principal
-from opencloud.services.files.service import FilesService
-from opencloud.services.spaces.service import SpacesService
-from opencloud.storage.protocol import StorageDriver
 
 MANAGER = "312c0871-5ef7-4b3a-85b6-0e4074c64049"
 EDITOR = "58c63c02-1d89-4572-916a-870abc5a1b7d"
@@ -88,37 +81,6 @@ def error(response: httpx.Response, status: int, code: str) -> str:
     assert body["code"] == code, body
     message: str = body["message"]
     return message
-
-
-@pytest.fixture
-def app_client(settings: Settings, driver: StorageDriver) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, driver=driver)) as test_client:
-        index = getattr(getattr(driver, "tree", None), "index", None)
-        deadline = time.monotonic() + 10
-        while index is not None and not index.scanned and time.monotonic() < deadline:
-            time.sleep(0.005)  # let the startup scan finish before creating spaces
-        yield test_client
-
-
-@pytest.fixture
-def auth(app_client: TestClient) -> AuthService:
-    service = app_client.app_state["auth"]
-    assert isinstance(service, AuthService)
-    return service
-
-
-@pytest.fixture
-def spaces(app_client: TestClient) -> SpacesService:
-    service = app_client.app_state["spaces"]
-    assert isinstance(service, SpacesService)
-    return service
-
-
-@pytest.fixture
-def files(app_client: TestClient) -> FilesService:
-    service = app_client.app_state["files"]
-    assert isinstance(service, FilesService)
-    return service
 
 
 def _user(client: TestClient, auth: AuthService, name: str, role: str = "user") -> As:
